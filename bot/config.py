@@ -1,0 +1,244 @@
+"""The bot's configuration: YAML validated into frozen objects, every problem reported at once."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SPAN = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Opening hours of one day."""
+
+    open: time
+    close: time
+
+
+def _span(value: object) -> Span | None:
+    if value is None or value == "closed":
+        return None
+    match = _SPAN.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError('expected "HH:MM-HH:MM" or closed')
+    oh, om, ch, cm = (int(part) for part in match.groups())
+    if oh > 23 or ch > 23 or om > 59 or cm > 59:
+        raise ValueError('expected "HH:MM-HH:MM" with real times')
+    span = Span(time(oh, om), time(ch, cm))
+    if span.open >= span.close:
+        raise ValueError("opening time must be before closing time")
+    return span
+
+
+DayHours = Annotated[Span | None, PlainValidator(_span)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BusinessHours(_Frozen):
+    mon: DayHours = Span(time(9), time(18))
+    tue: DayHours = Span(time(9), time(18))
+    wed: DayHours = Span(time(9), time(18))
+    thu: DayHours = Span(time(9), time(18))
+    fri: DayHours = Span(time(9), time(18))
+    sat: DayHours = Span(time(9), time(13))
+    sun: DayHours = None
+
+    @model_validator(mode="after")
+    def _some_day_open(self) -> BusinessHours:
+        if all(self.on(day) is None for day in range(7)):
+            raise ValueError("at least one weekday needs opening hours")
+        return self
+
+    def on(self, weekday: int) -> Span | None:
+        """Hours for a `date.weekday()` (0 = Monday), None when closed."""
+        span: Span | None = getattr(self, WEEKDAYS[weekday])
+        return span
+
+
+class Clinic(_Frozen):
+    name: str = Field(default="クリニック", min_length=1)
+    timezone: str = "Asia/Tokyo"
+    business_hours: BusinessHours = BusinessHours()
+    holidays: tuple[date, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Tokyo)") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class TelegramConfig(_Frozen):
+    """Telegram channel; the token is read from the named environment variable only."""
+
+    token_env: str = Field(default="FAQBOT_TELEGRAM_TOKEN", pattern=_ENV_NAME)
+    staff_chat_id: int | None = None
+
+    def token(self) -> str | None:
+        return os.environ.get(self.token_env) or None
+
+
+class LineConfig(_Frozen):
+    """LINE channel; secrets are read from the named environment variables only."""
+
+    channel_secret_env: str = Field(default="FAQBOT_LINE_CHANNEL_SECRET", pattern=_ENV_NAME)
+    access_token_env: str = Field(default="FAQBOT_LINE_ACCESS_TOKEN", pattern=_ENV_NAME)
+
+    def channel_secret(self) -> str | None:
+        return os.environ.get(self.channel_secret_env) or None
+
+    def access_token(self) -> str | None:
+        return os.environ.get(self.access_token_env) or None
+
+
+class Config(_Frozen):
+    knowledge_base: Path | None = None  # None: the bundled faq/kb/
+    database: Path = Path("faqbot.sqlite3")
+    clinic: Clinic = Clinic()
+    telegram: TelegramConfig | None = None
+    line: LineConfig | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    line: int | None
+    key: str
+    message: str
+
+
+class ConfigError(Exception):
+    """The configuration file cannot be used; one line per problem in `str()`."""
+
+    def __init__(self, file: str, problems: Sequence[ConfigProblem]) -> None:
+        self.file = file
+        self.problems = list(problems)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        out = []
+        for p in self.problems:
+            where = f"{self.file}:{p.line}" if p.line else self.file
+            out.append(f"{where} {p.key}: {p.message}" if p.key else f"{where}: {p.message}")
+        return out
+
+
+def load_config(path: str | Path | None) -> Config:
+    """The configuration in `path`; defaults when `path` is None. Raises ConfigError."""
+    if path is None:
+        return Config()
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except OSError as exc:
+        raise ConfigError(file, [ConfigProblem(None, "", f"cannot read: {exc.strerror}")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(file, [ConfigProblem(line, "", f"YAML syntax error: {reason}")]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(file, [ConfigProblem(1, "", "expected a mapping of keys at the top")])
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(file, [_problem(err, root) for err in exc.errors()]) from None
+    return _resolve_paths(config, Path(path).parent)
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    """Relative paths in a config file mean: beside the config file."""
+    kb = config.knowledge_base
+    return config.model_copy(
+        update={
+            "knowledge_base": base / kb if kb is not None and not kb.is_absolute() else kb,
+            "database": config.database
+            if config.database.is_absolute()
+            else base / config.database,
+        }
+    )
+
+
+def _problem(err: Any, root: yaml.Node | None) -> ConfigProblem:
+    loc: tuple[str | int, ...] = tuple(err["loc"])
+    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    return ConfigProblem(_line(root, loc), key, _friendly(err["type"], err["msg"]))
+
+
+_MESSAGES = {
+    "missing": "required",
+    "extra_forbidden": "unknown key (misspelt?)",
+    "int_type": "expected an integer",
+    "int_parsing": "expected an integer",
+    "int_from_float": "expected an integer",
+    "string_type": "expected a string",
+    "date_type": "expected a date (YYYY-MM-DD)",
+    "date_parsing": "expected a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "expected a date (YYYY-MM-DD)",
+    "model_type": "expected a mapping",
+    "tuple_type": "expected a list",
+    "path_type": "expected a path",
+    "string_pattern_mismatch": "expected an environment variable name (e.g. FAQBOT_TOKEN)",
+}
+
+
+def _friendly(kind: str, message: str) -> str:
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    return _MESSAGES.get(kind, message)
+
+
+def _line(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
+    """Line of the deepest key along `loc` that exists in the file."""
+    node, line = root, (root.start_mark.line + 1 if root is not None else None)
+    for part in loc:
+        found = _child(node, part)
+        if found is None:
+            break
+        line, node = found
+    return line
+
+
+def _child(node: yaml.Node | None, key: str | int) -> tuple[int, yaml.Node] | None:
+    """The line of `key` (the key itself, not its value) and its value node."""
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == key:
+                return k.start_mark.line + 1, v
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        item: yaml.Node = node.value[key]
+        return item.start_mark.line + 1, item
+    return None

@@ -1,0 +1,144 @@
+"""Japanese text as patients type it, folded to forms the matcher can compare.
+
+Every message and every phrasing goes through the same steps: Unicode NFKC
+(half-width kana, full-width ASCII), case folding, emoji and punctuation removed,
+romaji messages turned into kana, synonyms rewritten to their canonical word, then
+SudachiPy gives each word its reading (so にんしん and 妊娠 meet) and its
+dictionary form (so 飲んだ and 飲みます meet).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jaconv
+from sudachipy import Dictionary, SplitMode
+
+# Parts of speech that carry the topic of a question; particles, auxiliaries and
+# symbols are noise for matching.
+_CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "接尾辞"})
+# Very frequent words that say nothing about which FAQ is meant.
+_STOP_LEMMAS = frozenset(
+    "する ある いる なる できる 思う 言う 聞く 教える 下さい くださる 良い いい 大丈夫 "
+    "こと もの 方 よう ため の ん 事 物 時 さん 様 ちゃん 感じ 為 てる".split()
+)
+_ASCII_WORD = re.compile(r"[a-z]+")
+_ROMAJI_OK = re.compile(r"^[\u3041-\u309f]+$")
+# Anything that is not a letter, digit or kana/kanji becomes a space.
+_NOISE = re.compile(r"[^\w\u3000-\u30ff\u3400-\u9fff]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A text folded for matching."""
+
+    surface: str  # NFKC, lower case, synonyms rewritten, single spaces
+    compact: str  # the surface without spaces
+    reading: str  # hiragana reading of the whole text, no spaces
+    lemmas: tuple[str, ...]  # content words' dictionary forms
+    lemma_readings: tuple[str, ...]  # the same words' readings, for kana input
+
+
+def fold(text: str) -> str:
+    """NFKC, lower case, punctuation and emoji to spaces, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("〜", "ー").replace("~", "ー")
+    return " ".join(_NOISE.sub(" ", text).split())
+
+
+def to_hiragana(text: str) -> str:
+    return str(jaconv.kata2hira(text))
+
+
+class Normalizer:
+    """Folds texts with one synonym lexicon; create once, it holds the analyser."""
+
+    def __init__(self, synonyms: Iterable[Iterable[str]] = ()) -> None:
+        self._tokenizer = _tokenizer()
+        self._canonical: dict[str, str] = {}
+        for group in synonyms:
+            words = [fold(w) for w in group]
+            for word in words[1:]:
+                if word and word != words[0]:
+                    self._canonical[word] = words[0]
+        self._synonym_re = _alternation(self._canonical)
+
+    def analyse(self, text: str) -> Analysis:
+        """Fold a text and read it with SudachiPy."""
+        surface = self.rewrite(self._romaji_to_kana(fold(text)))
+        readings: list[str] = []
+        lemmas: list[str] = []
+        lemma_readings: list[str] = []
+        for morpheme in self._tokenizer.tokenize(surface):
+            pos = morpheme.part_of_speech()[0]
+            if pos == "空白":
+                continue
+            reading = _reading(morpheme.surface(), morpheme.reading_form())
+            readings.append(reading)
+            lemma = morpheme.normalized_form()
+            if pos in _CONTENT_POS and lemma not in _STOP_LEMMAS and len(lemma) > 0:
+                lemmas.append(lemma)
+                lemma_readings.append(reading)
+        return Analysis(
+            surface,
+            surface.replace(" ", ""),
+            "".join(readings),
+            tuple(lemmas),
+            tuple(lemma_readings),
+        )
+
+    def reading(self, text: str) -> str:
+        """The hiragana reading of a text (after folding and synonyms)."""
+        return self.analyse(text).reading
+
+    def rewrite(self, folded: str) -> str:
+        """Replace every synonym by its group's canonical word."""
+        if self._synonym_re is None:
+            return folded
+        return self._synonym_re.sub(lambda m: self._canonical[m.group(0)], folded)
+
+    def _romaji_to_kana(self, folded: str) -> str:
+        # Only a message written wholly in Latin letters is read as romaji
+        # ("fukusayou kowai"); English words are the synonym lexicon's job.
+        words = folded.split()
+        if not folded.isascii() or len(words) < 2 or any(w in self._canonical for w in words):
+            return folded
+        kana_words = []
+        for word in words:
+            if word in self._canonical or not _ASCII_WORD.fullmatch(word):
+                kana_words.append(word)
+                continue
+            kana = str(jaconv.alphabet2kana(word))
+            kana_words.append(kana if _ROMAJI_OK.fullmatch(kana) and kana[-1] != "っ" else word)
+        return " ".join(kana_words)
+
+
+def _reading(surface: str, reading: str) -> str:
+    # Sudachi gives the surface back as the "reading" of unknown words and
+    # "キゴウ" for symbols; keep the surface then.
+    if reading == "キゴウ" or not reading or (reading == surface and not surface.isascii()):
+        return to_hiragana(surface)
+    return to_hiragana(reading) if not surface.isascii() else surface
+
+
+def _alternation(words: dict[str, str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    # Longest first, so サンスクリーン剤 wins over サンスクリーン; Latin words only as
+    # whole words, so "ty" does not fire inside "safety".
+    parts = []
+    for word in sorted(words, key=len, reverse=True):
+        escaped = re.escape(word)
+        parts.append(rf"(?<![a-z]){escaped}(?![a-z])" if word.isascii() else escaped)
+    return re.compile("|".join(parts))
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    """One SudachiPy tokenizer per process: loading the dictionary is the slow part."""
+    return Dictionary(dict="core").tokenizer(SplitMode.C)
