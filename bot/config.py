@@ -157,26 +157,33 @@ def load_config(path: str | Path | None) -> Config:
     if path is None:
         return Config()
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except OSError as exc:
-        raise ConfigError(file, [ConfigProblem(None, "", f"cannot read: {exc.strerror}")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(file, [ConfigProblem(line, "", f"YAML syntax error: {reason}")]) from None
-    if data is None:
-        data = {}
+    data, root = _read_yaml(Path(path))
     if not isinstance(data, dict):
         raise ConfigError(file, [ConfigProblem(1, "", "expected a mapping of keys at the top")])
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(file, [_problem(err, root) for err in exc.errors()]) from None
+        problems = [_problem(err, root) for err in exc.errors()]
+        raise ConfigError(file, sorted(problems, key=lambda p: p.line or 0)) from None
     return _resolve_paths(config, Path(path).parent)
+
+
+def _read_yaml(path: Path) -> tuple[object, yaml.Node | None]:
+    """The parsed file (an empty file is an empty mapping) and its node tree, for lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except OSError as exc:
+        problem = ConfigProblem(None, "", f"cannot read: {exc.strerror}")
+        raise ConfigError(str(path), [problem]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or "invalid YAML"
+        problem = ConfigProblem(line, "", f"YAML syntax error: {reason}")
+        raise ConfigError(str(path), [problem]) from None
+    return ({} if data is None else data), root
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

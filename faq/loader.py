@@ -90,13 +90,14 @@ def validate(path: str | Path | None = None) -> list[Problem]:
 def _load(
     path: str | Path | None,
 ) -> tuple[KnowledgeBase | None, list[Problem], dict[str, _Item]]:
-    files = kb_files(path)
+    root = Path(path) if path is not None else DEFAULT_KB_DIR
+    files = kb_files(root)
     problems: list[Problem] = []
     sections: dict[str, list[_Item]] = {name: [] for name in _LIST_SECTIONS}
     texts: dict[str, Any] = {}
     texts_origin: tuple[str, yaml.Node | None] | None = None
     if not files:
-        return None, [Problem(str(path), None, None, "no .yaml files in this directory")], {}
+        return None, [Problem(str(root), None, None, "no .yaml files in this directory")], {}
     for file in files:
         parsed = _parse(file, problems)
         if parsed is None:
@@ -120,12 +121,17 @@ def _load(
                 sections[key] += [
                     _Item(v, str(file), _child(node, i) or root) for i, v in enumerate(value)
                 ]
+    if problems and not any(sections.values()) and not texts:
+        return None, problems, {}  # nothing readable: further checks would only echo this
+    known_ids = {i.value.get("id") for i in sections["entries"] if isinstance(i.value, dict)}
+    if not known_ids and not problems:
+        problems.append(Problem(str(root), None, None, "no entries"))
     entries = _models(Entry, sections["entries"], problems)
     red_flags = _models(RedFlag, sections["red_flags"], problems)
     handover = _models(Handover, sections["handover"], problems)
     synonyms = _synonyms(sections["synonyms"], problems)
     text_model = _texts(texts, texts_origin, files, problems)
-    problems += _cross_checks(entries, red_flags, handover)
+    problems += _cross_checks(entries, known_ids, red_flags, handover)
     located = {entry.id: item for entry, item in entries}
     if text_model is None or any(p.level == "error" for p in problems):
         return None, problems, located
@@ -249,6 +255,7 @@ def _texts(
 
 def _cross_checks(
     entries: list[tuple[Entry, _Item]],
+    known_ids: set[Any],
     red_flags: list[tuple[RedFlag, _Item]],
     handover: list[tuple[Handover, _Item]],
 ) -> list[Problem]:
@@ -268,15 +275,13 @@ def _cross_checks(
         first.setdefault(entry.id, item)
     for entry, item in entries:
         for related in entry.related:
-            if related not in first:
+            if related not in known_ids:
                 node = _child(item.node, "related")
                 problems.append(
                     Problem(
                         item.file, _line(node), entry.id, f"related: unknown entry id {related!r}"
                     )
                 )
-    if not entries:
-        problems.append(Problem("(knowledge base)", None, None, "no entries"))
     rules: list[tuple[RedFlag | Handover, _Item]] = [*red_flags, *handover]
     for rule, item in rules:
         if not rule.any and not rule.all:

@@ -70,7 +70,10 @@ class Normalizer:
 
     def analyse(self, text: str) -> Analysis:
         """Fold a text and read it with SudachiPy."""
-        surface = self.rewrite(self._romaji_to_kana(fold(text)))
+        folded = fold(text)
+        surface = self.rewrite(folded)
+        if surface == folded:  # no English synonym: maybe romaji
+            surface = self.rewrite(self._romaji_to_kana(folded))
         readings: list[str] = []
         lemmas: list[str] = []
         lemma_readings: list[str] = []
@@ -106,11 +109,11 @@ class Normalizer:
         # Only a message written wholly in Latin letters is read as romaji
         # ("fukusayou kowai"); English words are the synonym lexicon's job.
         words = folded.split()
-        if not folded.isascii() or len(words) < 2 or any(w in self._canonical for w in words):
+        if not folded.isascii() or len(words) < 2:
             return folded
         kana_words = []
         for word in words:
-            if word in self._canonical or not _ASCII_WORD.fullmatch(word):
+            if not _ASCII_WORD.fullmatch(word):
                 kana_words.append(word)
                 continue
             kana = str(jaconv.alphabet2kana(word))

@@ -1,0 +1,1 @@
+"""One module per `faqbot` command, each with `run(args) -> exit code`."""

@@ -1,0 +1,242 @@
+"""The conversation core: a patient's message in, replies out; no channel knowledge here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from bot import replies
+from bot.clock import Clock, utc_now
+from bot.config import Config
+from bot.hours import eta_text
+from bot.kb_holder import Loaded
+from bot.messages import (
+    FaqChoice,
+    FeedbackChoice,
+    HandoverChoice,
+    IncomingMessage,
+    Reply,
+    StaffAlert,
+    parse_payload,
+)
+from bot.records import Author, Patient, QuestionRecord, Ticket, TicketStatus
+from bot.store import Session, Store
+from bot.tickets import TicketDesk, open_ticket
+from faq.decision import Action, Decision
+from faq.model import KnowledgeBase, RedFlag
+
+logger = logging.getLogger(__name__)
+
+AlertSink = Callable[[StaffAlert], Awaitable[None]]
+
+
+class KbSource(Protocol):
+    """Where the core gets the knowledge base and matcher for each message (a KbHolder)."""
+
+    @property
+    def current(self) -> Loaded: ...
+
+
+async def _no_alerts(alert: StaffAlert) -> None:
+    """Without a staff channel, tickets are seen with `faqbot tickets list`."""
+
+
+@dataclass(slots=True)
+class _Turn:
+    """One message being handled: what is known, and what it produces."""
+
+    tx: Session
+    kb: KnowledgeBase
+    patient: Patient
+    question: QuestionRecord
+    decision: Decision
+    now: datetime
+    replies: list[Reply] = field(default_factory=list)
+    alerts: list[StaffAlert] = field(default_factory=list)
+
+
+class Conversation:
+    """Handles patients' messages; staff actions are on `desk` (a TicketDesk)."""
+
+    def __init__(
+        self,
+        kb: KbSource,
+        store: Store,
+        config: Config,
+        *,
+        clock: Clock = utc_now,
+        alerts: AlertSink = _no_alerts,
+        top: int = 3,
+    ) -> None:
+        self._kb = kb
+        self._store = store
+        self._config = config
+        self._clock = clock
+        self._alerts = alerts
+        self._top = top
+        self.desk = TicketDesk(store, lambda: kb.current.kb.texts, config.clinic.name, clock)
+
+    def welcome(self) -> Reply:
+        return replies.welcome(self._kb.current.kb.texts)
+
+    async def handle(self, msg: IncomingMessage) -> list[Reply]:
+        """The replies to one patient message, after everything it changed is committed."""
+        loaded = self._kb.current  # one KB for the whole message, even if a reload swaps it
+        text = msg.text.strip()
+        if not text:
+            return [replies.not_understood(loaded.kb.texts)]
+        async with self._store.transaction() as tx:
+            patient = await tx.patients.seen(msg.channel, msg.user_id, msg.chat_id, self._clock())
+        if msg.kind == "choice":
+            return await self._choice(loaded, patient, text)
+        decision = loaded.matcher.decide(text, top=self._top)
+        return await self._route(loaded.kb, patient, text, decision, via="text")
+
+    async def staff_reply(self, ticket_id: int, text: str, staff_name: str) -> int:
+        return await self.desk.reply(ticket_id, text, staff_name)
+
+    async def close_ticket(self, ticket_id: int) -> int:
+        return await self.desk.close(ticket_id)
+
+    async def reopen(self, ticket_id: int) -> None:
+        await self.desk.reopen(ticket_id)
+
+    async def _choice(self, loaded: Loaded, patient: Patient, payload: str) -> list[Reply]:
+        texts = loaded.kb.texts
+        match parse_payload(payload):
+            case FaqChoice(faq_id):
+                entry = loaded.kb.entry(faq_id)
+                if entry is None:  # a button from before a reload removed the entry
+                    return [replies.not_understood(texts)]
+                decision = Decision(Action.ANSWER, entry.id, 1.0, reason="chosen by the patient")
+                return await self._route(loaded.kb, patient, entry.question, decision, "choice")
+            case FeedbackChoice(question_id, helpful):
+                return await self._feedback(loaded.kb, patient, question_id, helpful=helpful)
+            case HandoverChoice(question_id):
+                return await self._handover(loaded.kb, patient, question_id)
+        return [replies.not_understood(texts)]
+
+    async def _route(
+        self, kb: KnowledgeBase, patient: Patient, text: str, decision: Decision, via: str
+    ) -> list[Reply]:
+        """Record the question, then follow the decision (or join the open ticket)."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            question_id = await tx.questions.add(patient.id, text, decision, via=via, now=now)
+            question = await tx.questions.get(question_id)
+            assert question is not None
+            turn = _Turn(tx, kb, patient, question, decision, now)
+            ticket = await tx.tickets.active_for(patient.id)
+            if ticket is not None:
+                await self._join_ticket(turn, ticket)
+            else:
+                await self._decided(turn)
+        await self._send_alerts(turn.alerts)
+        return turn.replies
+
+    async def _decided(self, turn: _Turn) -> None:
+        kb, decision = turn.kb, turn.decision
+        if decision.action is Action.URGENT:
+            await self._urgent(turn)
+            return
+        entry = kb.entry(decision.faq_id) if decision.faq_id else None
+        if decision.action is Action.ANSWER and entry is not None:
+            turn.replies += replies.answer(kb, entry, turn.question.id)
+            return
+        if decision.action is Action.CLARIFY:
+            reply = replies.clarify(kb, decision.choices, turn.question.id)
+            if reply is not None:
+                turn.replies.append(reply)
+                return
+        await self._escalate(turn)
+
+    async def _urgent(self, turn: _Turn) -> None:
+        flag = _red_flag(turn.kb, turn.decision.rule_id)
+        label = flag.label if flag is not None else (turn.decision.rule_id or "red flag")
+        ticket_id = await open_ticket(
+            turn.tx, turn.patient.id, turn.question, reason=label, urgent=True, now=turn.now
+        )
+        reply = replies.urgent(turn.kb.texts, flag, self._eta(turn.now))
+        await turn.tx.tickets.add_message(ticket_id, Author.BOT, reply.text, now=turn.now)
+        turn.replies.append(reply)
+        turn.alerts.append(StaffAlert(ticket_id, True, f"🚨 {label}\n{turn.question.text}"))
+
+    async def _escalate(self, turn: _Turn) -> None:
+        """Open a ticket: a handover rule fired, or nothing in the KB answers this."""
+        rule = next((h for h in turn.kb.handover if h.id == turn.decision.rule_id), None)
+        reason = rule.reason if rule is not None else "ナレッジベースに該当なし"
+        ticket_id = await open_ticket(
+            turn.tx, turn.patient.id, turn.question, reason=reason, urgent=False, now=turn.now
+        )
+        eta = self._eta(turn.now)
+        turn.replies.append(replies.escalation(turn.kb.texts, eta, handover=rule is not None))
+        turn.alerts.append(StaffAlert(ticket_id, False, f"{reason}\n{turn.question.text}"))
+
+    async def _join_ticket(self, turn: _Turn, ticket: Ticket) -> None:
+        """The patient is with staff: the message joins the ticket; red flags still answered."""
+        tx, now = turn.tx, turn.now
+        await tx.tickets.add_message(ticket.id, Author.PATIENT, turn.question.text, now=now)
+        if ticket.status is TicketStatus.ANSWERED:
+            await tx.tickets.set_status(ticket.id, TicketStatus.OPEN, now)
+        if turn.decision.action is Action.URGENT:
+            flag = _red_flag(turn.kb, turn.decision.rule_id)
+            reply = replies.urgent(turn.kb.texts, flag, self._eta(now))
+            await tx.tickets.mark_urgent(ticket.id, now)
+            await tx.tickets.add_message(ticket.id, Author.BOT, reply.text, now=now)
+            label = flag.label if flag is not None else "red flag"
+            turn.replies.append(reply)
+            turn.alerts.append(StaffAlert(ticket.id, True, f"🚨 {label}\n{turn.question.text}"))
+            return
+        turn.replies.append(replies.followup(turn.kb.texts))
+        turn.alerts.append(StaffAlert(ticket.id, ticket.urgent, turn.question.text))
+
+    async def _feedback(
+        self, kb: KnowledgeBase, patient: Patient, question_id: int, *, helpful: bool
+    ) -> list[Reply]:
+        async with self._store.transaction() as tx:
+            question = await tx.questions.get(question_id)
+            if question is None or question.patient_id != patient.id:
+                return [replies.not_understood(kb.texts)]
+            await tx.questions.set_feedback(question_id, helpful=helpful, now=self._clock())
+        offer = None if helpful else question_id
+        return [replies.feedback_thanks(kb.texts, offer_handover_for=offer)]
+
+    async def _handover(
+        self, kb: KnowledgeBase, patient: Patient, question_id: int | None
+    ) -> list[Reply]:
+        """The patient asked for staff about a question (by default their latest)."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            if await tx.tickets.active_for(patient.id) is not None:
+                return [replies.followup(kb.texts)]
+            if question_id is None:
+                question = await tx.questions.latest(patient.id)
+            else:
+                question = await tx.questions.get(question_id)
+            if question is not None and question.patient_id != patient.id:
+                return [replies.not_understood(kb.texts)]
+            reason = "患者がスタッフへの相談を希望"
+            ticket_id = await open_ticket(
+                tx, patient.id, question, reason=reason, urgent=False, now=now
+            )
+        text = question.text if question is not None else ""
+        await self._send_alerts([StaffAlert(ticket_id, False, f"{reason}\n{text}".strip())])
+        return [replies.escalation(kb.texts, self._eta(now), handover=True)]
+
+    def _eta(self, now: datetime) -> str:
+        return eta_text(self._config.clinic, now)
+
+    async def _send_alerts(self, alerts: list[StaffAlert]) -> None:
+        for alert in alerts:
+            try:
+                await self._alerts(alert)
+            except Exception:
+                # The ticket is committed and listed for staff; the patient still gets a reply.
+                logger.exception("staff alert for ticket %d failed", alert.ticket_id)
+
+
+def _red_flag(kb: KnowledgeBase, rule_id: str | None) -> RedFlag | None:
+    return next((flag for flag in kb.red_flags if flag.id == rule_id), None)

@@ -1,0 +1,121 @@
+"""Numbered schema migrations; `PRAGMA user_version` records how many have run.
+
+Append new migrations to MIGRATIONS; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aiosqlite
+
+Migration = tuple[str, ...]  # statements, run in one transaction with the version bump
+
+_INITIAL: Migration = (
+    """CREATE TABLE patients (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        UNIQUE (channel, user_id)
+    )""",
+    """CREATE TABLE questions (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients (id),
+        text TEXT NOT NULL,
+        via TEXT NOT NULL CHECK (via IN ('text', 'choice')),
+        action TEXT NOT NULL CHECK (action IN ('urgent', 'answer', 'clarify', 'escalate')),
+        faq_id TEXT,
+        score REAL NOT NULL,
+        rule_id TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        candidates TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX questions_by_patient ON questions (patient_id, id)",
+    """CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        question_id INTEGER NOT NULL UNIQUE REFERENCES questions (id),
+        helpful INTEGER NOT NULL CHECK (helpful IN (0, 1)),
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients (id),
+        question_id INTEGER REFERENCES questions (id),
+        status TEXT NOT NULL CHECK (status IN ('open', 'answered', 'closed')),
+        urgent INTEGER NOT NULL CHECK (urgent IN (0, 1)),
+        reason TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        first_response_at TEXT,
+        closed_at TEXT
+    )""",
+    # A patient has at most one ticket that is not closed: follow-ups know where to go.
+    "CREATE UNIQUE INDEX one_active_ticket ON tickets (patient_id) WHERE status != 'closed'",
+    "CREATE INDEX tickets_by_status ON tickets (status, id)",
+    """CREATE TABLE ticket_messages (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+        author TEXT NOT NULL CHECK (author IN ('patient', 'staff', 'bot', 'note')),
+        staff_name TEXT,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX ticket_messages_by_ticket ON ticket_messages (ticket_id, id)",
+    # 'sending' marks an item one deliverer has claimed, so no other sends it too.
+    """CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        payload TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+    )""",
+    "CREATE INDEX outbox_by_status ON outbox (status, channel, chat_id, id)",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_INITIAL,)
+
+
+class SchemaTooNewError(Exception):
+    """The database was written by a newer faqbot than this one."""
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+async def migrate(conn: aiosqlite.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Run the migrations the database has not seen; return the schema version.
+
+    `conn` must be in autocommit mode (isolation_level=None).
+    """
+    target = len(migrations)
+    if await schema_version(conn) == target:
+        return target
+    # The write lock first, then re-read: another process may have migrated meanwhile.
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = await schema_version(conn)
+        if current > target:
+            raise SchemaTooNewError(
+                f"database schema version {current} is newer than this faqbot's ({target})"
+            )
+        for migration in migrations[current:]:
+            for statement in migration:
+                await conn.execute(statement)
+        # PRAGMA takes no parameters; target is our own integer.
+        await conn.execute(f"PRAGMA user_version = {int(target)}")
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
+    return target

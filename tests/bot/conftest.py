@@ -1,0 +1,215 @@
+"""Fixtures for the bot: a small knowledge base on disk, a real SQLite store, a chat harness."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import Config
+from bot.core import Conversation
+from bot.kb_holder import KbHolder, Loaded
+from bot.messages import IncomingMessage, Reply, StaffAlert
+from bot.store import Store
+from faq.decision import Action, Candidate, Decision
+from faq.loader import load_kb
+from faq.model import KnowledgeBase
+
+JST = ZoneInfo("Asia/Tokyo")
+
+KB_YAML = """\
+texts:
+  welcome: こんにちは。イソトレチノインの質問にお答えします。
+  disclaimer: ※一般的な情報です。
+  clarify: どの質問に近いですか？
+  escalation: 担当スタッフが{eta}お返事します。
+  handover: スタッフにおつなぎします。{eta}ご連絡します。
+  ticket_followup: スタッフに伝えました。
+  ticket_closed: お問い合わせを終了しました。
+  staff_reply_header: "【{clinic}より】"
+  feedback_thanks: ご回答ありがとうございます。
+  not_understood: もう一度お書きください。
+entries:
+  - id: alcohol
+    category: 生活
+    question: お酒を飲んでもいいですか？
+    phrasings: [飲酒はできますか]
+    keywords: [お酒, 飲酒]
+    answer: 服用中の飲酒は控えてください。
+    related: [blood_donation]
+  - id: blood_donation
+    category: 生活
+    question: 献血はできますか？
+    phrasings: [献血していい？]
+    keywords: [献血]
+    answer: 服用中と服用後1ヶ月は献血できません。
+  - id: greeting
+    category: あいさつ
+    kind: smalltalk
+    question: こんにちは
+    answer: こんにちは！ご質問をどうぞ。
+red_flags:
+  - id: chest_pain
+    label: 胸の痛み
+    message: 胸の痛みがある場合はすぐに119番に電話してください。
+    any: [胸が痛, 胸痛]
+handover:
+  - id: person
+    reason: スタッフと話したい
+    any: [スタッフと話]
+"""
+
+
+@pytest.fixture
+def kb_file(tmp_path: Path) -> Path:
+    path = tmp_path / "kb.yaml"
+    path.write_text(KB_YAML, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def kb(kb_file: Path) -> KnowledgeBase:
+    return load_kb(kb_file)
+
+
+class Clock:
+    """A clock tests set by hand; starts on Wednesday 2026-11-25 10:00 in Tokyo."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 10, 0, tzinfo=JST)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+class ScriptedMatcher:
+    """Decides what each test says it decides: the core is under test, not the matcher."""
+
+    def __init__(self, script: Mapping[str, Decision]) -> None:
+        self.script = dict(script)
+
+    def decide(self, text: str, *, top: int = 3) -> Decision:
+        return self.script.get(text, Decision(Action.ESCALATE, None, 0.1, reason="no match"))
+
+
+def answer(faq_id: str, score: float = 0.9) -> Decision:
+    return Decision(Action.ANSWER, faq_id, score, (Candidate(faq_id, score, "…"),))
+
+
+def clarify(*faq_ids: str) -> Decision:
+    candidates = tuple(Candidate(i, 0.5, "…") for i in faq_ids)
+    return Decision(Action.CLARIFY, None, 0.5, candidates, reason="unsure", choices=faq_ids)
+
+
+def urgent(rule_id: str) -> Decision:
+    return Decision(Action.URGENT, None, 1.0, rule_id=rule_id, reason="red flag")
+
+
+def handover_rule(rule_id: str) -> Decision:
+    return Decision(Action.ESCALATE, None, 0.0, rule_id=rule_id, reason="handover")
+
+
+def no_match(*near: tuple[str, float]) -> Decision:
+    candidates = tuple(Candidate(i, s, "…") for i, s in near)
+    return Decision(
+        Action.ESCALATE, None, near[0][1] if near else 0.0, candidates, reason="no match"
+    )
+
+
+@pytest.fixture
+def matcher() -> ScriptedMatcher:
+    return ScriptedMatcher({})
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(tmp_path / "faqbot.sqlite3")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def config() -> Config:
+    return Config.model_validate({"clinic": {"name": "テスト皮膚科"}})
+
+
+class Chat:
+    """One patient talking to the core, errbot style: `push` a message, `pop` the replies."""
+
+    def __init__(self, conv: Conversation, user_id: str = "alice", channel: str = "test") -> None:
+        self.conv = conv
+        self.user_id = user_id
+        self.channel = channel
+        self.replies: deque[Reply] = deque()
+        self.last: Reply | None = None
+        self._count = 0
+
+    async def push(self, text: str, *, kind: str = "text") -> None:
+        self._count += 1
+        msg = IncomingMessage(
+            channel=self.channel,
+            user_id=self.user_id,
+            chat_id=f"chat-{self.user_id}",
+            text=text,
+            message_id=str(self._count),
+            kind="choice" if kind == "choice" else "text",
+        )
+        self.replies.extend(await self.conv.handle(msg))
+
+    async def press(self, label: str) -> None:
+        """Press the button with this label under the last popped reply."""
+        assert self.last is not None, "no reply popped yet"
+        [choice] = [c for c in self.last.choices if c.label == label]
+        await self.push(choice.payload, kind="choice")
+
+    def pop(self) -> Reply:
+        assert self.replies, "the bot said nothing more"
+        self.last = self.replies.popleft()
+        return self.last
+
+    def pop_text(self) -> str:
+        return self.pop().text
+
+    def assert_quiet(self) -> None:
+        assert not self.replies, f"unexpected replies: {[r.text for r in self.replies]}"
+
+
+class Alerts:
+    """Collects staff alerts."""
+
+    def __init__(self) -> None:
+        self.sent: list[StaffAlert] = []
+
+    async def __call__(self, alert: StaffAlert) -> None:
+        self.sent.append(alert)
+
+
+@pytest.fixture
+def alerts() -> Alerts:
+    return Alerts()
+
+
+@pytest.fixture
+def conv(
+    kb: KnowledgeBase,
+    matcher: ScriptedMatcher,
+    store: Store,
+    config: Config,
+    clock: Clock,
+    alerts: Alerts,
+) -> Conversation:
+    return Conversation(KbHolder(Loaded(kb, matcher)), store, config, clock=clock, alerts=alerts)
+
+
+@pytest.fixture
+def alice(conv: Conversation) -> Chat:
+    return Chat(conv, "alice")

@@ -1,0 +1,137 @@
+"""Configuration: defaults, the documented example, and errors that name file, line and key."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, ConfigError, Span, load_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+GOOD = """\
+database: data/bot.sqlite3
+clinic:
+  name: 青空皮膚科
+  business_hours:
+    mon: "10:00-19:00"
+    thu: closed
+  holidays: [2026-12-31]
+telegram:
+  token_env: MY_BOT_TOKEN
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_config_file_means_defaults() -> None:
+    config = load_config(None)
+    assert config == Config()
+    assert (config.database, config.knowledge_base, config.clinic.timezone) == (
+        Path("faqbot.sqlite3"),
+        None,
+        "Asia/Tokyo",
+    )
+
+
+def test_the_documented_example_is_valid() -> None:
+    config = load_config(REPO / "config.example.yaml")
+    assert config.telegram is not None
+    assert config.line is not None
+    assert config.clinic.business_hours.thu is None
+
+
+def test_values_are_read_and_relative_paths_are_beside_the_file(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD))
+    assert config.database == tmp_path / "data" / "bot.sqlite3"
+    assert config.clinic.name == "青空皮膚科"
+    assert config.clinic.business_hours.mon == Span(time(10), time(19))
+    assert config.clinic.business_hours.tue == Span(time(9), time(18))  # default kept
+    assert config.clinic.business_hours.thu is None
+    assert config.clinic.holidays == (date(2026, 12, 31),)
+
+
+def test_secrets_come_from_the_environment_and_stay_out_of_repr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MY_BOT_TOKEN", "123:very-secret")
+    config = load_config(write(tmp_path, GOOD))
+    assert config.telegram is not None
+    assert config.telegram.token() == "123:very-secret"
+    assert "very-secret" not in repr(config)
+    assert "very-secret" not in str(config)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "clinic:\n  business_hours:\n    mon: 9-18\n",
+            'config.yaml:3 clinic.business_hours.mon: expected "HH:MM-HH:MM" or closed',
+        ),
+        (
+            'clinic:\n  business_hours:\n    tue: "18:00-09:00"\n',
+            "config.yaml:3 clinic.business_hours.tue: opening time must be before closing time",
+        ),
+        (
+            "clinic:\n  timezone: Asia/Tokio\n",
+            "config.yaml:2 clinic.timezone: unknown time zone 'Asia/Tokio' (e.g. Asia/Tokyo)",
+        ),
+        (
+            "clinic:\n  holidays:\n    - 2026-12-31\n    - tomorrow\n",
+            "config.yaml:4 clinic.holidays[1]: expected a date (YYYY-MM-DD)",
+        ),
+        ("\ndatabse: x.db\n", "config.yaml:2 databse: unknown key (misspelt?)"),
+        (
+            "telegram:\n  staff_chat_id: staff\n",
+            "config.yaml:2 telegram.staff_chat_id: expected an integer",
+        ),
+        (
+            "clinic:\n  business_hours:\n"
+            + "".join(f"    {d}: closed\n" for d in ("mon", "tue", "wed", "thu", "fri", "sat")),
+            "config.yaml:2 clinic.business_hours: at least one weekday needs opening hours",
+        ),
+        (
+            "clinic: [\n",
+            "config.yaml:2: YAML syntax error: expected the node content, but found '<stream end>'",
+        ),
+        ("- a list\n", "config.yaml:1: expected a mapping of keys at the top"),
+    ],
+    ids=[
+        "bad-hours",
+        "hours-backwards",
+        "unknown-zone",
+        "bad-holiday",
+        "misspelt-key",
+        "chat-id-not-int",
+        "never-open",
+        "yaml-syntax",
+        "not-a-mapping",
+    ],
+)
+def test_problem_names_file_line_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert caught.value.lines() == [expected.replace("config.yaml", str(tmp_path / "config.yaml"))]
+
+
+def test_every_problem_is_reported_at_once_in_file_order(tmp_path: Path) -> None:
+    text = "clinic:\n  timezone: Mars/Base\n  name: ''\ntelegram:\n  token_env: not a name\n"
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert [(p.line, p.key) for p in caught.value.problems] == [
+        (2, "clinic.timezone"),
+        (3, "clinic.name"),
+        (5, "telegram.token_env"),
+    ]
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nope\.yaml: cannot read: No such file"):
+        load_config(tmp_path / "nope.yaml")

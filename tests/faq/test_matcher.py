@@ -1,0 +1,65 @@
+"""The matcher's decisions on a small knowledge base: each band, triage first, explainable."""
+
+from pathlib import Path
+
+import pytest
+
+from faq.decision import Action
+from faq.loader import load_kb
+from faq.matcher import Matcher, Thresholds
+
+
+@pytest.fixture
+def matcher(kb_dir: Path) -> Matcher:
+    return Matcher(load_kb(kb_dir))
+
+
+def test_close_question_is_answered_with_its_evidence(matcher: Matcher) -> None:
+    decision = matcher.decide("お酒って飲んでもいいですか")
+    assert (decision.action, decision.faq_id) == (Action.ANSWER, "alcohol")
+    assert decision.score >= matcher.thresholds.answer
+    assert decision.candidates[0].phrasing == "お酒を飲んでもいいですか？"
+    assert decision.reason == "matched: お酒を飲んでもいいですか？"
+
+
+def test_kana_typed_question_is_answered(matcher: Matcher) -> None:
+    assert matcher.decide("けんけつ できますか").faq_id == "blood_donation"
+
+
+def test_unrelated_message_escalates(matcher: Matcher) -> None:
+    decision = matcher.decide("駐車場はありますか")
+    assert (decision.action, decision.faq_id) == (Action.ESCALATE, None)
+
+
+def test_middle_band_offers_choices(kb_dir: Path) -> None:
+    strict = Matcher(load_kb(kb_dir), thresholds=Thresholds(answer=0.99, margin=0.5, clarify=0.2))
+    decision = strict.decide("献血")
+    assert decision.action is Action.CLARIFY
+    assert decision.choices[0] == "blood_donation"
+
+
+def test_red_flag_wins_over_a_matching_entry(matcher: Matcher) -> None:
+    decision = matcher.decide("お酒を飲んだら胸が痛い")
+    assert (decision.action, decision.rule_id) == (Action.URGENT, "chest_pain")
+    assert decision.reason == "red flag: 胸が痛"
+
+
+def test_red_flag_written_in_kana(matcher: Matcher) -> None:
+    assert matcher.decide("むねがいたい").rule_id == "chest_pain"
+
+
+def test_all_groups_must_be_present(matcher: Matcher) -> None:
+    assert matcher.decide("頭痛がします").action is not Action.URGENT
+    assert matcher.decide("頭痛がして物が二重に見える").rule_id == "headache"
+
+
+def test_handover_request_escalates_with_its_rule(matcher: Matcher) -> None:
+    decision = matcher.decide("スタッフと話したいです")
+    assert (decision.action, decision.rule_id) == (Action.ESCALATE, "person")
+
+
+def test_json_line_has_the_documented_shape(matcher: Matcher) -> None:
+    line = matcher.decide("お酒を飲んでもいいですか", top=1).as_json()
+    assert list(line) == ["action", "faq_id", "score", "candidates"]
+    assert line["action"] == "answer"
+    assert line["candidates"] == [{"id": "alcohol", "score": line["score"]}]
