@@ -102,9 +102,9 @@ def _load(
         parsed = _parse(file, problems)
         if parsed is None:
             continue
-        data, root = parsed
+        data, top = parsed
         for key, value in data.items():
-            node = _child(root, key)
+            node = _child(top, key)
             if key not in _SECTIONS:
                 problems.append(Problem(str(file), _line(node), None, f"unknown section {key!r}"))
             elif key == "texts":
@@ -119,7 +119,7 @@ def _load(
                 problems.append(Problem(str(file), _line(node), None, f"{key}: expected a list"))
             else:
                 sections[key] += [
-                    _Item(v, str(file), _child(node, i) or root) for i, v in enumerate(value)
+                    _Item(v, str(file), _child(node, i) or top) for i, v in enumerate(value)
                 ]
     if problems and not any(sections.values()) and not texts:
         return None, problems, {}  # nothing readable: further checks would only echo this

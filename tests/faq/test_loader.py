@@ -37,9 +37,15 @@ def test_missing_field_names_entry_and_field(kb_dir: Path) -> None:
 
 
 def test_empty_answer_is_reported_at_its_line(kb_dir: Path) -> None:
-    (kb_dir / "entries.yaml").write_text(ENTRIES.replace("答えます", "").replace("控えてください。", '""'))
+    (kb_dir / "entries.yaml").write_text(
+        ENTRIES.replace("答えます", "").replace("控えてください。", '""')
+    )
     [problem] = errors(kb_dir)
-    assert (problem.entry_id, problem.line, problem.message) == ("alcohol", 8, "answer: must not be empty")
+    assert (problem.entry_id, problem.line, problem.message) == (
+        "alcohol",
+        8,
+        "answer: must not be empty",
+    )
 
 
 def test_answer_over_telegram_limit(kb_dir: Path) -> None:
@@ -57,14 +63,18 @@ def test_duplicate_id_points_to_the_first(kb_dir: Path) -> None:
 
 
 def test_unknown_related_id(kb_dir: Path) -> None:
-    (kb_dir / "entries.yaml").write_text(ENTRIES.replace("related: [blood_donation]", "related: [blod]"))
+    (kb_dir / "entries.yaml").write_text(
+        ENTRIES.replace("related: [blood_donation]", "related: [blod]")
+    )
     [problem] = errors(kb_dir)
     assert (problem.entry_id, problem.line) == ("alcohol", 9)
     assert problem.message == "related: unknown entry id 'blod'"
 
 
 def test_colliding_phrasings_in_two_entries(kb_dir: Path) -> None:
-    (kb_dir / "entries.yaml").write_text(ENTRIES.replace("[献血していい？]", "[おさけをのんでもいいですか]"))
+    (kb_dir / "entries.yaml").write_text(
+        ENTRIES.replace("[献血していい？]", "[おさけをのんでもいいですか]")
+    )
     [problem] = errors(kb_dir)
     assert (problem.entry_id, problem.line) == ("blood_donation", 13)
     assert "collides with 'お酒を飲んでもいいですか？' of entry 'alcohol'" in problem.message
@@ -93,10 +103,15 @@ def test_every_problem_is_reported_at_once(kb_dir: Path) -> None:
 
 
 def test_load_raises_with_a_readable_report(kb_dir: Path) -> None:
-    (kb_dir / "entries.yaml").write_text(ENTRIES.replace("related: [blood_donation]", "related: [x]"))
+    (kb_dir / "entries.yaml").write_text(
+        ENTRIES.replace("related: [blood_donation]", "related: [x]")
+    )
     with pytest.raises(KnowledgeBaseError) as raised:
         load_kb(kb_dir)
-    assert str(raised.value) == f"{kb_dir / 'entries.yaml'}:9: [alcohol] error: related: unknown entry id 'x'"
+    assert (
+        str(raised.value)
+        == f"{kb_dir / 'entries.yaml'}:9: [alcohol] error: related: unknown entry id 'x'"
+    )
 
 
 def test_missing_path_is_an_error_not_a_crash(tmp_path: Path) -> None:
