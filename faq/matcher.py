@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from faq.decision import Action, Candidate, Decision
 from faq.model import Entry, Handover, KnowledgeBase, RedFlag
@@ -24,10 +25,12 @@ from faq.rules import RuleSet
 
 # Weights of the three kinds of evidence; they sum to 1.
 W_PHRASING, W_VOCABULARY, W_KEYWORD = 0.5, 0.2, 0.3
-# A fuzzy keyword hit (partial ratio on readings) counts this much of an exact one.
+# A keyword found with a typo counts this much of an exact one.
 FUZZY_KEYWORD = 0.7
-FUZZY_KEYWORD_CUTOFF = 86.0
-MIN_FUZZY_KEYWORD_READING = 4
+FUZZY_KEYWORD_PREFILTER = 70.0
+MIN_FUZZY_KEYWORD_READING = 5
+# Shorter kana readings (うみ: 海 but also 膿) occur by chance inside other words.
+MIN_KEYWORD_READING = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,8 @@ class Thresholds:
     answer: float = 0.55
     margin: float = 0.08
     clarify: float = 0.35
+    # a greeting or thanks answered by mistake costs little, so it needs less
+    smalltalk: float = 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,7 @@ class _Keyword:
     entry: int
     surface: str
     reading: str
+    canonical: str  # reading of the keyword after synonyms, as phrasings hold it
 
 
 class Matcher:
@@ -67,9 +73,9 @@ class Matcher:
         self._handover = RuleSet[Handover](kb.handover, self.normalizer)
         raw = [self._phrasings_of(i, e) for i, e in enumerate(self._entries)]
         self._keywords = [
-            _Keyword(i, a.compact, a.reading)
+            _Keyword(i, form.compact, form.reading, canonical)
             for i, e in enumerate(self._entries)
-            for a in map(self.normalizer.analyse, e.keywords)
+            for form, canonical in self._keyword_forms(e.keywords)
         ]
         self._idf = _idf([set().union(*(f for _, _, f in phr)) for phr in raw], self._keywords)
         self._phrasings = [
@@ -106,6 +112,7 @@ class Matcher:
 
     def rank(self, message: Analysis) -> list[Candidate]:
         """Every entry with some evidence, best first."""
+        keyword, message = self._keyword_hits(message)
         features = _features(message)
         q_weight = self._weight(features) or 1.0
         best: dict[int, tuple[float, str]] = {}
@@ -119,7 +126,6 @@ class Matcher:
             ratio = fuzz.ratio(message.reading, p.reading, score_cutoff=70) / 100
             if ratio > best.get(p.entry, (0.0, ""))[0]:
                 best[p.entry] = (ratio, p.text)
-        keyword = self._keyword_hits(message)
         scores = []
         for i in set(best) | set(keyword):
             phrasing, matched = best.get(i, (0.0, self._entries[i].question))
@@ -140,7 +146,8 @@ class Matcher:
         best = candidates[0]
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         shown = tuple(candidates[:top])
-        if best.score >= t.answer and best.score - runner_up >= t.margin:
+        needed = t.answer if self._is_faq(best.id) else t.smalltalk
+        if best.score >= needed and best.score - runner_up >= t.margin:
             return Decision(
                 Action.ANSWER, best.id, best.score, shown, reason=f"matched: {best.phrasing}"
             )
@@ -155,20 +162,36 @@ class Matcher:
         entry = self.kb.entry(entry_id)
         return entry is not None and entry.kind == "faq"
 
-    def _keyword_hits(self, message: Analysis) -> dict[int, float]:
+    def _keyword_hits(self, message: Analysis) -> tuple[dict[int, float], Analysis]:
+        """Entries whose keywords occur, and the message with keyword typos corrected."""
         hits: dict[int, float] = {}
+        reading = message.reading
         for k in self._keywords:
+            if hits.get(k.entry, 0.0) == 1.0:
+                continue
             if (k.surface and k.surface in message.compact) or (
-                len(k.reading) >= 2 and k.reading in message.reading
+                len(k.reading) >= MIN_KEYWORD_READING and k.reading in message.reading
             ):
                 hits[k.entry] = 1.0
-            elif len(k.reading) >= MIN_FUZZY_KEYWORD_READING and hits.get(k.entry, 0) < 1.0:
-                ratio = fuzz.partial_ratio(
-                    k.reading, message.reading, score_cutoff=FUZZY_KEYWORD_CUTOFF
+            elif len(k.reading) >= MIN_FUZZY_KEYWORD_READING:
+                typo = _fuzzy_find(k.reading, message.reading)
+                if typo is not None:
+                    hits[k.entry] = FUZZY_KEYWORD
+                    reading = reading.replace(typo, k.canonical)
+        return hits, replace(message, reading=reading)
+
+    def _keyword_forms(self, keywords: Iterable[str]) -> list[tuple[Analysis, str]]:
+        """Keywords as the message will show them, and every synonym as typed (for typos),
+        each with the reading the phrasings hold for it."""
+        forms: dict[Analysis, str] = {}
+        for keyword in keywords:
+            canonical = self.normalizer.analyse(keyword)
+            forms[canonical] = canonical.reading
+            for variant in self.normalizer.variants(keyword):
+                forms.setdefault(
+                    self.normalizer.analyse(variant, synonyms=False), canonical.reading
                 )
-                if ratio:
-                    hits[k.entry] = max(hits.get(k.entry, 0.0), FUZZY_KEYWORD)
-        return hits
+        return sorted(forms.items(), key=lambda item: item[0].compact)
 
     def _phrasings_of(self, index: int, entry: Entry) -> list[tuple[str, str, frozenset[str]]]:
         out = []
@@ -179,6 +202,22 @@ class Matcher:
 
     def _weight(self, features: Iterable[str]) -> float:
         return sum(self._idf.get(f, 0.0) for f in features)
+
+
+def _fuzzy_find(word: str, text: str) -> str | None:
+    """The part of `text` that is `word` with one typo (two in long words), or None."""
+    # partial_ratio (fast, in C) finds the likely spot; OSA then counts a swapped
+    # pair (リバンウド for リバウンド) as one edit, as a patient's thumb makes it.
+    found = fuzz.partial_ratio_alignment(word, text, score_cutoff=FUZZY_KEYWORD_PREFILTER)
+    if found is None:
+        return None
+    allowed = 1 if len(word) < 9 else 2
+    for begin in range(max(found.dest_start - 1, 0), min(found.dest_start + 2, len(text))):
+        for size in (len(word), len(word) - 1, len(word) + 1):
+            window = text[begin : begin + size]
+            if len(window) == size and OSA.distance(word, window) <= allowed:
+                return window
+    return None
 
 
 def _features(message: Analysis) -> frozenset[str]:

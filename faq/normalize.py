@@ -51,6 +51,23 @@ def fold(text: str) -> str:
     return " ".join(_NOISE.sub(" ", text).split())
 
 
+def _same(text: str) -> str:
+    return text
+
+
+def _bare(text: str) -> str:
+    """NFKC without emoji variation selectors, so ☀️ and ☀ are one symbol."""
+    return unicodedata.normalize("NFKC", text).replace("\ufe0f", "").strip()
+
+
+_KANA = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー]+$")
+
+
+def is_kana(text: str) -> bool:
+    """True for text written wholly in hiragana or katakana."""
+    return bool(_KANA.fullmatch(text))
+
+
 def to_hiragana(text: str) -> str:
     return str(jaconv.kata2hira(text))
 
@@ -61,19 +78,25 @@ class Normalizer:
     def __init__(self, synonyms: Iterable[Iterable[str]] = ()) -> None:
         self._tokenizer = _tokenizer()
         self._canonical: dict[str, str] = {}
+        # Emoji and symbols carry meaning (🍺, ☀️) but fold() drops them, so they
+        # are rewritten to their word before folding.
+        self._symbols: dict[str, str] = {}
         for group in synonyms:
             words = [fold(w) for w in group]
-            for word in words[1:]:
-                if word and word != words[0]:
+            for raw, word in zip(group, words, strict=True):
+                if not word and _bare(raw):
+                    self._symbols[_bare(raw)] = words[0]
+                elif word and word != words[0]:
                     self._canonical[word] = words[0]
         self._synonym_re = _alternation(self._canonical)
 
-    def analyse(self, text: str) -> Analysis:
-        """Fold a text and read it with SudachiPy."""
-        folded = fold(text)
-        surface = self.rewrite(folded)
+    def analyse(self, text: str, *, synonyms: bool = True) -> Analysis:
+        """Fold a text and read it with SudachiPy (rewriting synonyms unless told not to)."""
+        rewrite = self.rewrite if synonyms else _same
+        folded = fold(self._spell_out_symbols(text))
+        surface = rewrite(folded)
         if surface == folded:  # no English synonym: maybe romaji
-            surface = self.rewrite(self._romaji_to_kana(folded))
+            surface = rewrite(self._romaji_to_kana(folded))
         readings: list[str] = []
         lemmas: list[str] = []
         lemma_readings: list[str] = []
@@ -95,6 +118,11 @@ class Normalizer:
             tuple(lemma_readings),
         )
 
+    def variants(self, word: str) -> list[str]:
+        """Every word of the synonym group `word` belongs to (just `word` if none)."""
+        canonical = self._canonical.get(fold(word), fold(word))
+        return [canonical, *(w for w, c in self._canonical.items() if c == canonical)]
+
     def reading(self, text: str) -> str:
         """The hiragana reading of a text (after folding and synonyms)."""
         return self.analyse(text).reading
@@ -104,6 +132,14 @@ class Normalizer:
         if self._synonym_re is None:
             return folded
         return self._synonym_re.sub(lambda m: self._canonical[m.group(0)], folded)
+
+    def _spell_out_symbols(self, text: str) -> str:
+        if not self._symbols:
+            return text
+        text = _bare(text)
+        for symbol, word in self._symbols.items():
+            text = text.replace(symbol, f" {word} ")
+        return text
 
     def _romaji_to_kana(self, folded: str) -> str:
         # Only a message written wholly in Latin letters is read as romaji

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from faq.model import Rule
-from faq.normalize import Analysis, Normalizer
+from faq.normalize import Analysis, Normalizer, is_kana
 
 R = TypeVar("R", bound=Rule)
 
-# A reading shorter than this ("はき" for 吐き) occurs by chance in too many
-# unrelated words; such terms match on the written form only.
+# A kana term shorter than this (はき) occurs by chance inside too many
+# unrelated readings; such terms match on the written form only.
 _MIN_READING = 3
 
 
@@ -27,7 +27,7 @@ class Term:
     def occurs_in(self, message: Analysis) -> bool:
         if self.surface and self.surface in message.compact:
             return True
-        return len(self.reading) >= _MIN_READING and self.reading in message.reading
+        return bool(self.reading) and self.reading in message.reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,4 +80,9 @@ class RuleSet(Generic[R]):
 
 def _term(text: str, normalizer: Normalizer) -> Term:
     analysis = normalizer.analyse(text)
-    return Term(text=text, surface=analysis.surface.replace(" ", ""), reading=analysis.reading)
+    # Only a term written in kana is also looked for in the message's reading:
+    # a kanji term's reading would fire on homophones (有人 ゆうじん in 友人).
+    reading = analysis.reading if is_kana(analysis.compact) else ""
+    if len(reading) < _MIN_READING:
+        reading = ""
+    return Term(text=text, surface=analysis.compact, reading=reading)

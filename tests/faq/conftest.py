@@ -41,7 +41,7 @@ red_flags:
   - id: chest_pain
     label: 胸の痛み
     message: すぐに119番へ。
-    any: [胸が痛, 胸痛]
+    any: [胸が痛, 胸痛, むねがいた]
   - id: headache
     label: 頭痛と視覚
     message: 服用を中止してください。
@@ -49,7 +49,7 @@ red_flags:
 handover:
   - id: person
     reason: 人と話したい
-    any: [スタッフと話]
+    any: [スタッフと話, 有人]
 """
 
 

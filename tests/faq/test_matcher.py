@@ -44,8 +44,16 @@ def test_red_flag_wins_over_a_matching_entry(matcher: Matcher) -> None:
     assert decision.reason == "red flag: 胸が痛"
 
 
-def test_red_flag_written_in_kana(matcher: Matcher) -> None:
-    assert matcher.decide("むねがいたい").rule_id == "chest_pain"
+@pytest.mark.parametrize(
+    "typed", ["むねがいたい", "ﾑﾈｶﾞｲﾀｲ", "胸がいたい"], ids=["kana", "half-width", "mixed"]
+)
+def test_kana_term_matches_any_spelling_of_its_reading(matcher: Matcher, typed: str) -> None:
+    assert matcher.decide(typed).rule_id == "chest_pain"
+
+
+def test_kanji_term_does_not_fire_on_a_homophone(matcher: Matcher) -> None:
+    # 有人 (staffed) and 友人 (friend) are both read ゆうじん
+    assert matcher.decide("友人と同じ量を飲みます").rule_id is None
 
 
 def test_all_groups_must_be_present(matcher: Matcher) -> None:
