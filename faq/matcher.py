@@ -20,7 +20,7 @@ from rapidfuzz.distance import OSA
 
 from faq.decision import Action, Candidate, Decision
 from faq.model import Entry, Handover, KnowledgeBase, RedFlag
-from faq.normalize import Analysis, Normalizer
+from faq.normalize import Analysis, Normalizer, is_kana
 from faq.rules import RuleSet
 
 # Weights of the three kinds of evidence; they sum to 1.
@@ -29,8 +29,13 @@ W_PHRASING, W_VOCABULARY, W_KEYWORD = 0.5, 0.2, 0.3
 FUZZY_KEYWORD = 0.7
 FUZZY_KEYWORD_PREFILTER = 70.0
 MIN_FUZZY_KEYWORD_READING = 5
-# Shorter kana readings (うみ: 海 but also 膿) occur by chance inside other words.
-MIN_KEYWORD_READING = 3
+# How much a feature no entry has weighs, relative to the rarest known one.
+UNSEEN_WEIGHT = 0.25
+# Shorter readings (うみ: 海 but also 膿) occur by chance inside other words.
+MIN_KANA_KEYWORD_READING = 3
+MIN_KANJI_KEYWORD_READING = 4
+# A keyword word used by at most this many entries is matched in any conjugation.
+SPECIFIC_LEMMA_ENTRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,9 @@ class Thresholds:
 
     answer: float = 0.55
     margin: float = 0.08
+    # a lower score is enough when nothing else comes close
+    answer_alone: float = 0.44
+    margin_alone: float = 0.2
     clarify: float = 0.35
     # a greeting or thanks answered by mistake costs little, so it needs less
     smalltalk: float = 0.45
@@ -59,6 +67,7 @@ class _Keyword:
     surface: str
     reading: str
     canonical: str  # reading of the keyword after synonyms, as phrasings hold it
+    lemmas: frozenset[str]  # its words' dictionary forms: やめる also finds やめて
 
 
 class Matcher:
@@ -72,12 +81,21 @@ class Matcher:
         self._red_flags = RuleSet[RedFlag](kb.red_flags, self.normalizer)
         self._handover = RuleSet[Handover](kb.handover, self.normalizer)
         raw = [self._phrasings_of(i, e) for i, e in enumerate(self._entries)]
+        vocabularies = [set().union(*(f for _, _, f in phr)) for phr in raw]
+        self._idf = _idf(vocabularies)
+        specific = _specific_lemmas(vocabularies)
         self._keywords = [
-            _Keyword(i, form.compact, form.reading, canonical)
+            _Keyword(
+                i,
+                form.compact,
+                form.reading if len(form.reading) >= _min_reading(form) else "",
+                canonical,
+                frozenset(form.lemmas) if specific & set(form.lemmas) else frozenset(),
+            )
             for i, e in enumerate(self._entries)
             for form, canonical in self._keyword_forms(e.keywords)
         ]
-        self._idf = _idf([set().union(*(f for _, _, f in phr)) for phr in raw], self._keywords)
+        self._unseen = math.log(1 + (len(raw) + 0.5) / 0.5) * UNSEEN_WEIGHT
         self._phrasings = [
             _Phrasing(i, text, reading, feats, self._weight(feats))
             for i, phr in enumerate(raw)
@@ -147,7 +165,10 @@ class Matcher:
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         shown = tuple(candidates[:top])
         needed = t.answer if self._is_faq(best.id) else t.smalltalk
-        if best.score >= needed and best.score - runner_up >= t.margin:
+        margin = best.score - runner_up
+        if (best.score >= needed and margin >= t.margin) or (
+            best.score >= t.answer_alone and margin >= t.margin_alone
+        ):
             return Decision(
                 Action.ANSWER, best.id, best.score, shown, reason=f"matched: {best.phrasing}"
             )
@@ -166,11 +187,14 @@ class Matcher:
         """Entries whose keywords occur, and the message with keyword typos corrected."""
         hits: dict[int, float] = {}
         reading = message.reading
+        lemmas = set(message.lemmas)
         for k in self._keywords:
             if hits.get(k.entry, 0.0) == 1.0:
                 continue
-            if (k.surface and k.surface in message.compact) or (
-                len(k.reading) >= MIN_KEYWORD_READING and k.reading in message.reading
+            if (
+                (k.surface and k.surface in message.compact)
+                or (k.reading and k.reading in message.reading)
+                or (k.lemmas and k.lemmas <= lemmas)
             ):
                 hits[k.entry] = 1.0
             elif len(k.reading) >= MIN_FUZZY_KEYWORD_READING:
@@ -201,7 +225,9 @@ class Matcher:
         return out
 
     def _weight(self, features: Iterable[str]) -> float:
-        return sum(self._idf.get(f, 0.0) for f in features)
+        # A feature no entry has weighs most: a message full of words the knowledge
+        # base never uses (ラーメン屋) is about something else.
+        return sum(self._idf.get(f, self._unseen) for f in features)
 
 
 def _fuzzy_find(word: str, text: str) -> str | None:
@@ -229,7 +255,24 @@ def _features(message: Analysis) -> frozenset[str]:
     return frozenset(grams | {"w:" + lemma for lemma in message.lemmas})
 
 
-def _idf(vocabularies: list[set[str]], keywords: list[_Keyword]) -> dict[str, float]:
+def _min_reading(keyword: Analysis) -> int:
+    """How long a keyword's reading must be to be looked for in a message's reading."""
+    # A kanji keyword's short reading (胎児 たいじ) turns up inside other words
+    # (体重 たいじゅう); a keyword the admin wrote in kana means to be found in kana.
+    return MIN_KANA_KEYWORD_READING if is_kana(keyword.compact) else MIN_KANJI_KEYWORD_READING
+
+
+def _specific_lemmas(vocabularies: list[set[str]]) -> set[str]:
+    """Words few entries use: a keyword may be found by them in any conjugation."""
+    df: dict[str, int] = defaultdict(int)
+    for vocab in vocabularies:
+        for f in vocab:
+            if f.startswith("w:"):
+                df[f[2:]] += 1
+    return {lemma for lemma, d in df.items() if d <= SPECIFIC_LEMMA_ENTRIES}
+
+
+def _idf(vocabularies: list[set[str]]) -> dict[str, float]:
     """Inverse document frequency of each feature over entries."""
     df: dict[str, int] = defaultdict(int)
     for vocab in vocabularies:
