@@ -25,7 +25,7 @@ entries:
     question: お酒を飲んでもいいですか？
     phrasings:
       - 飲酒はできますか
-    keywords: [お酒, 飲酒]
+    keywords: [お酒, 飲酒, アルコール]
     answer: 控えてください。
     related: [blood_donation]
   - id: blood_donation
@@ -46,6 +46,8 @@ red_flags:
     label: 頭痛と視覚
     message: 服用を中止してください。
     all: [[頭痛, 頭が痛], [見え, 吐]]
+synonyms:
+  - [飲酒, お酒, アルコール]
 handover:
   - id: person
     reason: 人と話したい

@@ -73,11 +73,11 @@ def test_unknown_related_id(kb_dir: Path) -> None:
 
 def test_colliding_phrasings_in_two_entries(kb_dir: Path) -> None:
     (kb_dir / "entries.yaml").write_text(
-        ENTRIES.replace("[献血していい？]", "[おさけをのんでもいいですか]")
+        ENTRIES.replace("[献血していい？]", "[いんしゅはできますか]")
     )
     [problem] = errors(kb_dir)
     assert (problem.entry_id, problem.line) == ("blood_donation", 13)
-    assert "collides with 'お酒を飲んでもいいですか？' of entry 'alcohol'" in problem.message
+    assert "collides with '飲酒はできますか' of entry 'alcohol'" in problem.message
 
 
 def test_missing_bot_text_is_named(kb_dir: Path) -> None:

@@ -32,10 +32,23 @@ def test_unrelated_message_escalates(matcher: Matcher) -> None:
 
 
 def test_middle_band_offers_choices(kb_dir: Path) -> None:
-    strict = Matcher(load_kb(kb_dir), thresholds=Thresholds(answer=0.99, margin=0.5, clarify=0.2))
+    never_sure = Thresholds(answer=0.99, margin=0.5, answer_alone=0.99, margin_alone=0.5, clarify=0.2)
+    strict = Matcher(load_kb(kb_dir), thresholds=never_sure)
     decision = strict.decide("献血")
     assert decision.action is Action.CLARIFY
     assert decision.choices[0] == "blood_donation"
+
+
+def test_lower_score_is_enough_when_nothing_else_is_close(kb_dir: Path) -> None:
+    bands = Thresholds(answer=0.99, margin=0.0, answer_alone=0.5, margin_alone=0.3, clarify=0.2)
+    decision = Matcher(load_kb(kb_dir), thresholds=bands).decide("献血")
+    assert (decision.action, decision.faq_id) == (Action.ANSWER, "blood_donation")
+
+
+def test_keyword_with_a_typo_still_counts(matcher: Matcher) -> None:
+    typo, exact = matcher.decide("アルコーロ平気？"), matcher.decide("アルコール平気？")
+    assert typo.faq_id == exact.faq_id == "alcohol"
+    assert typo.score < exact.score  # a typo'd keyword is weaker evidence
 
 
 def test_red_flag_wins_over_a_matching_entry(matcher: Matcher) -> None:
