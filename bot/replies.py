@@ -14,12 +14,6 @@ from bot.messages import (
 )
 from faq.model import MAX_ANSWER_CHARS, Entry, KnowledgeBase, RedFlag, Texts
 
-# Button labels. The knowledge base's texts have no keys for these yet.
-HELPFUL = "👍 役に立った"
-NOT_HELPFUL = "👎 役に立たなかった"
-ASK_STAFF = "スタッフに相談する"
-NONE_OF_THESE = "どれも違う（スタッフに相談する）"
-
 
 def fill(template: str, **values: str) -> str:
     """Fill `{name}` placeholders; other braces in admin-written text stay as they are."""
@@ -37,14 +31,15 @@ def answer(kb: KnowledgeBase, entry: Entry, question_id: int) -> list[Reply]:
         return [Reply(entry.answer, kind=ReplyKind.ANSWER)]
     choices = (
         *_entry_choices(kb, entry.related),
-        Choice(HELPFUL, feedback_payload(question_id, helpful=True)),
-        Choice(NOT_HELPFUL, feedback_payload(question_id, helpful=False)),
+        Choice(kb.texts.button_helpful, feedback_payload(question_id, helpful=True)),
+        Choice(kb.texts.button_not_helpful, feedback_payload(question_id, helpful=False)),
     )
-    combined = f"{entry.answer}\n\n{kb.texts.disclaimer}"
+    combined = f"{entry.answer}\n\n{kb.texts.disclaimer}\n{kb.texts.feedback_prompt}"
     if len(combined) <= MAX_ANSWER_CHARS:
         return [Reply(combined, choices, ReplyKind.ANSWER)]
     # Too long for one message on every channel: the disclaimer follows on its own.
-    return [Reply(entry.answer), Reply(kb.texts.disclaimer, choices, ReplyKind.ANSWER)]
+    footer = f"{kb.texts.disclaimer}\n{kb.texts.feedback_prompt}"
+    return [Reply(entry.answer), Reply(footer, choices, ReplyKind.ANSWER)]
 
 
 def clarify(kb: KnowledgeBase, entry_ids: Iterable[str], question_id: int) -> Reply | None:
@@ -52,7 +47,7 @@ def clarify(kb: KnowledgeBase, entry_ids: Iterable[str], question_id: int) -> Re
     choices = _entry_choices(kb, entry_ids)
     if not choices:
         return None
-    choices += (Choice(NONE_OF_THESE, handover_payload(question_id)),)
+    choices += (Choice(kb.texts.button_none_of_these, handover_payload(question_id)),)
     return Reply(kb.texts.clarify, choices, ReplyKind.CLARIFY)
 
 
@@ -77,7 +72,7 @@ def feedback_thanks(texts: Texts, *, offer_handover_for: int | None) -> Reply:
     """Thanks; after "not helpful", a button to ask staff about that question."""
     if offer_handover_for is None:
         return Reply(texts.feedback_thanks, kind=ReplyKind.FEEDBACK)
-    choice = Choice(ASK_STAFF, handover_payload(offer_handover_for))
+    choice = Choice(texts.button_ask_staff, handover_payload(offer_handover_for))
     return Reply(texts.feedback_thanks, (choice,), ReplyKind.FEEDBACK)
 
 

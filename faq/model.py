@@ -74,6 +74,11 @@ class Texts(_Frozen):
     staff_reply_header: str
     feedback_thanks: str
     not_understood: str
+    feedback_prompt: str
+    button_helpful: str = Field(max_length=20)
+    button_not_helpful: str = Field(max_length=20)
+    button_ask_staff: str = Field(max_length=20)
+    button_none_of_these: str = Field(max_length=20)
 
 
 class KnowledgeBase(_Frozen):

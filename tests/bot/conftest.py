@@ -33,6 +33,11 @@ texts:
   staff_reply_header: "【{clinic}より】"
   feedback_thanks: ご回答ありがとうございます。
   not_understood: もう一度お書きください。
+  feedback_prompt: 役に立ちましたか？
+  button_helpful: 役に立った
+  button_not_helpful: 役に立たなかった
+  button_ask_staff: スタッフに相談する
+  button_none_of_these: どれも違う
 entries:
   - id: alcohol
     category: 生活

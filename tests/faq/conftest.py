@@ -16,6 +16,11 @@ texts:
   staff_reply_header: "{clinic}からの返信です"
   feedback_thanks: ありがとうございます。
   not_understood: もう一度お願いします。
+  feedback_prompt: 役に立ちましたか？
+  button_helpful: はい
+  button_not_helpful: いいえ
+  button_ask_staff: スタッフに相談
+  button_none_of_these: どれも違う
 """
 
 ENTRIES = """\

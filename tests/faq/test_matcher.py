@@ -32,7 +32,9 @@ def test_unrelated_message_escalates(matcher: Matcher) -> None:
 
 
 def test_middle_band_offers_choices(kb_dir: Path) -> None:
-    never_sure = Thresholds(answer=0.99, margin=0.5, answer_alone=0.99, margin_alone=0.5, clarify=0.2)
+    never_sure = Thresholds(
+        answer=0.99, margin=0.5, answer_alone=0.99, margin_alone=0.5, clarify=0.2
+    )
     strict = Matcher(load_kb(kb_dir), thresholds=never_sure)
     decision = strict.decide("献血")
     assert decision.action is Action.CLARIFY
