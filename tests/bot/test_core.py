@@ -10,9 +10,6 @@ from bot.kb_holder import KbHolder, Loaded
 from bot.messages import Choice, ReplyKind, StaffAlert
 from bot.records import Author, TicketStatus
 
-# the button labels of tests/bot/conftest.py's knowledge base
-HELPFUL, NOT_HELPFUL = "役に立った", "役に立たなかった"
-ASK_STAFF, NONE_OF_THESE = "スタッフに相談する", "どれも違う"
 from bot.store import Store
 from faq.model import KnowledgeBase
 from tests.bot.conftest import (
@@ -27,6 +24,9 @@ from tests.bot.conftest import (
     urgent,
 )
 
+# the button labels of tests/bot/conftest.py's knowledge base
+HELPFUL, NOT_HELPFUL = "役に立った", "役に立たなかった"
+ASK_STAFF, NONE_OF_THESE = "スタッフに相談する", "どれも違う"
 ALCOHOL_ANSWER = "服用中の飲酒は控えてください。\n\n※一般的な情報です。\n役に立ちましたか？"
 BLOOD_ANSWER = "服用中と服用後1ヶ月は献血できません。\n\n※一般的な情報です。\n役に立ちましたか？"
 
