@@ -9,7 +9,6 @@ from bot.core import Conversation
 from bot.kb_holder import KbHolder, Loaded
 from bot.messages import Choice, ReplyKind, StaffAlert
 from bot.records import Author, TicketStatus
-
 from bot.store import Store
 from faq.model import KnowledgeBase
 from tests.bot.conftest import (
