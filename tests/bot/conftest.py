@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,8 +15,8 @@ from bot.core import Conversation
 from bot.kb_holder import KbHolder, Loaded
 from bot.messages import IncomingMessage, Reply, StaffAlert
 from bot.store import Store
-from faq.decision import Action, Candidate, Decision
 from faq.loader import load_kb
+from faq.matcher import Matcher
 from faq.model import KnowledgeBase
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -96,43 +96,10 @@ def clock() -> Clock:
     return Clock()
 
 
-class ScriptedMatcher:
-    """Decides what each test says it decides: the core is under test, not the matcher."""
-
-    def __init__(self, script: Mapping[str, Decision]) -> None:
-        self.script = dict(script)
-
-    def decide(self, text: str, *, top: int = 3) -> Decision:
-        return self.script.get(text, Decision(Action.ESCALATE, None, 0.1, reason="no match"))
-
-
-def answer(faq_id: str, score: float = 0.9) -> Decision:
-    return Decision(Action.ANSWER, faq_id, score, (Candidate(faq_id, score, "…"),))
-
-
-def clarify(*faq_ids: str) -> Decision:
-    candidates = tuple(Candidate(i, 0.5, "…") for i in faq_ids)
-    return Decision(Action.CLARIFY, None, 0.5, candidates, reason="unsure", choices=faq_ids)
-
-
-def urgent(rule_id: str) -> Decision:
-    return Decision(Action.URGENT, None, 1.0, rule_id=rule_id, reason="red flag")
-
-
-def handover_rule(rule_id: str) -> Decision:
-    return Decision(Action.ESCALATE, None, 0.0, rule_id=rule_id, reason="handover")
-
-
-def no_match(*near: tuple[str, float]) -> Decision:
-    candidates = tuple(Candidate(i, s, "…") for i, s in near)
-    return Decision(
-        Action.ESCALATE, None, near[0][1] if near else 0.0, candidates, reason="no match"
-    )
-
-
 @pytest.fixture
-def matcher() -> ScriptedMatcher:
-    return ScriptedMatcher({})
+def matcher(kb: KnowledgeBase) -> Matcher:
+    """The real matcher on the test knowledge base, as the bot builds it."""
+    return Matcher(kb)
 
 
 @pytest.fixture
@@ -206,7 +173,7 @@ def alerts() -> Alerts:
 @pytest.fixture
 def conv(
     kb: KnowledgeBase,
-    matcher: ScriptedMatcher,
+    matcher: Matcher,
     store: Store,
     config: Config,
     clock: Clock,
