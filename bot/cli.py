@@ -27,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `faqbot eval … | head`: the reader has all it wanted
+        sys.stderr.close()
+        return 0
     except Exception as exc:
         lines = _user_error_lines(exc)
         if lines is None:

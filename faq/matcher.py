@@ -25,6 +25,8 @@ from faq.rules import RuleSet
 
 # Weights of the three kinds of evidence; they sum to 1.
 W_PHRASING, W_VOCABULARY, W_KEYWORD = 0.5, 0.2, 0.3
+# Edit-distance ratios of readings below this say nothing.
+RATIO_FLOOR = 70.0
 # A keyword found with a typo counts this much of an exact one.
 FUZZY_KEYWORD = 0.7
 FUZZY_KEYWORD_PREFILTER = 70.0
@@ -64,6 +66,7 @@ class _Phrasing:
 @dataclass(frozen=True, slots=True)
 class _Keyword:
     entry: int
+    whole_word: bool  # a noun keyword must end where a word of the message ends
     surface: str
     reading: str
     canonical: str  # reading of the keyword after synonyms, as phrasings hold it
@@ -87,6 +90,7 @@ class Matcher:
         self._keywords = [
             _Keyword(
                 i,
+                form.ends_in_noun,
                 form.compact,
                 form.reading if len(form.reading) >= _min_reading(form) else "",
                 canonical,
@@ -141,7 +145,7 @@ class Matcher:
             if overlap > best.get(p.entry, (0.0, ""))[0]:
                 best[p.entry] = (overlap, p.text)
         for p in self._phrasings:  # edit distance catches typos the bigrams miss
-            ratio = fuzz.ratio(message.reading, p.reading, score_cutoff=70) / 100
+            ratio = _rescale(fuzz.ratio(message.reading, p.reading, score_cutoff=RATIO_FLOOR))
             if ratio > best.get(p.entry, (0.0, ""))[0]:
                 best[p.entry] = (ratio, p.text)
         scores = []
@@ -193,11 +197,11 @@ class Matcher:
                 continue
             if (
                 (k.surface and k.surface in message.compact)
-                or (k.reading and k.reading in message.reading)
+                or (k.reading and _reading_in(k, message))
                 or (k.lemmas and k.lemmas <= lemmas)
             ):
                 hits[k.entry] = 1.0
-            elif len(k.reading) >= MIN_FUZZY_KEYWORD_READING:
+            elif len(k.reading) >= MIN_FUZZY_KEYWORD_READING and k.reading not in message.reading:
                 typo = _fuzzy_find(k.reading, message.reading)
                 if typo is not None:
                     hits[k.entry] = FUZZY_KEYWORD
@@ -241,7 +245,7 @@ def _fuzzy_find(word: str, text: str) -> str | None:
     for begin in range(max(found.dest_start - 1, 0), min(found.dest_start + 2, len(text))):
         for size in (len(word), len(word) - 1, len(word) + 1):
             window = text[begin : begin + size]
-            if len(window) == size and OSA.distance(word, window) <= allowed:
+            if len(window) == size and 0 < OSA.distance(word, window) <= allowed:
                 return window
     return None
 
@@ -253,6 +257,23 @@ def _features(message: Analysis) -> frozenset[str]:
     if len(reading) == 1:
         grams.add(reading)
     return frozenset(grams | {"w:" + lemma for lemma in message.lemmas})
+
+
+def _rescale(ratio: float) -> float:
+    """RapidFuzz's ratio (0..100) above the floor, to 0..1: two readings sharing only a
+    polite ending (…はありますか) score 0, not 0.7."""
+    return max(ratio - RATIO_FLOOR, 0.0) / (100 - RATIO_FLOOR)
+
+
+def _reading_in(keyword: _Keyword, message: Analysis) -> bool:
+    """Whether the keyword's reading occurs in the message's; a noun's only as a whole word
+    (注射 ちゅうしゃ is not in 駐車場 ちゅうしゃじょう)."""
+    start = message.reading.find(keyword.reading)
+    while start >= 0:
+        if not keyword.whole_word or start + len(keyword.reading) in message.word_ends:
+            return True
+        start = message.reading.find(keyword.reading, start + 1)
+    return False
 
 
 def _min_reading(keyword: Analysis) -> int:

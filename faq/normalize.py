@@ -41,7 +41,8 @@ class Analysis:
     compact: str  # the surface without spaces
     reading: str  # hiragana reading of the whole text, no spaces
     lemmas: tuple[str, ...]  # content words' dictionary forms
-    lemma_readings: tuple[str, ...]  # the same words' readings, for kana input
+    word_ends: frozenset[int] = frozenset()  # offsets in `reading` where a word ends
+    ends_in_noun: bool = False  # the last word is a noun (a keyword like 注射 is whole)
 
 
 def fold(text: str) -> str:
@@ -49,10 +50,6 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     text = text.replace("〜", "ー").replace("~", "ー")
     return " ".join(_NOISE.sub(" ", text).split())
-
-
-def _same(text: str) -> str:
-    return text
 
 
 def _bare(text: str) -> str:
@@ -88,34 +85,40 @@ class Normalizer:
                     self._symbols[_bare(raw)] = words[0]
                 elif word and word != words[0]:
                     self._canonical[word] = words[0]
-        self._synonym_re = _alternation(self._canonical)
+        # canonical words are matched too, so that the longest word wins: イソトレ
+        # must not be rewritten inside イソトレチノイン
+        self._synonym_re = _alternation(
+            {**{c: c for c in self._canonical.values()}, **self._canonical}
+        )
 
     def analyse(self, text: str, *, synonyms: bool = True) -> Analysis:
         """Fold a text and read it with SudachiPy (rewriting synonyms unless told not to)."""
-        rewrite = self.rewrite if synonyms else _same
         folded = fold(self._spell_out_symbols(text))
-        surface = rewrite(folded)
-        if surface == folded:  # no English synonym: maybe romaji
-            surface = rewrite(self._romaji_to_kana(folded))
+        surface = self.rewrite(folded) if synonyms else folded
+        if synonyms and surface == folded:  # no English synonym: maybe romaji
+            surface = self.rewrite(self._romaji_to_kana(folded))
         readings: list[str] = []
         lemmas: list[str] = []
-        lemma_readings: list[str] = []
+        ends: set[int] = set()
+        length, pos = 0, ""
         for morpheme in self._tokenizer.tokenize(surface):
             pos = morpheme.part_of_speech()[0]
             if pos == "空白":
                 continue
             reading = _reading(morpheme.surface(), morpheme.reading_form())
             readings.append(reading)
+            length += len(reading)
+            ends.add(length)
             lemma = morpheme.normalized_form()
             if pos in _CONTENT_POS and lemma not in _STOP_LEMMAS and len(lemma) > 0:
                 lemmas.append(lemma)
-                lemma_readings.append(reading)
         return Analysis(
             surface,
             surface.replace(" ", ""),
             "".join(readings),
             tuple(lemmas),
-            tuple(lemma_readings),
+            frozenset(ends),
+            pos == "名詞",
         )
 
     def variants(self, word: str) -> list[str]:
@@ -131,7 +134,7 @@ class Normalizer:
         """Replace every synonym by its group's canonical word."""
         if self._synonym_re is None:
             return folded
-        return self._synonym_re.sub(lambda m: self._canonical[m.group(0)], folded)
+        return self._synonym_re.sub(lambda m: self._canonical.get(m[0], m[0]), folded)
 
     def _spell_out_symbols(self, text: str) -> str:
         if not self._symbols:
@@ -145,7 +148,7 @@ class Normalizer:
         # Only a message written wholly in Latin letters is read as romaji
         # ("fukusayou kowai"); English words are the synonym lexicon's job.
         words = folded.split()
-        if not folded.isascii() or len(words) < 2:
+        if not folded.isascii() or not words:
             return folded
         kana_words = []
         for word in words:

@@ -1,4 +1,4 @@
-"""Fixtures for the bot: a small knowledge base on disk, a real SQLite store, a chat harness."""
+"""Bot fixtures: a small knowledge base and its real matcher, a real SQLite store, a chat harness."""
 
 from __future__ import annotations
 
