@@ -25,6 +25,8 @@ from faq.rules import RuleSet
 
 # Weights of the three kinds of evidence; they sum to 1.
 W_PHRASING, W_VOCABULARY, W_KEYWORD = 0.5, 0.2, 0.3
+# A phrasing wholly inside a longer message counts this much of an exact match.
+W_CONTAINED = 0.6
 # Edit-distance ratios of readings below this say nothing.
 RATIO_FLOOR = 70.0
 # A keyword found with a typo counts this much of an exact one.
@@ -141,7 +143,8 @@ class Matcher:
         for n in {n for f in features for n in self._index.get(f, ())}:
             p = self._phrasings[n]
             shared = self._weight(features & p.features)
-            overlap = 2 * shared / (q_weight + p.weight)
+            # F1 of the two, or (long messages) how much of the phrasing the message holds
+            overlap = max(2 * shared / (q_weight + p.weight), W_CONTAINED * shared / p.weight)
             if overlap > best.get(p.entry, (0.0, ""))[0]:
                 best[p.entry] = (overlap, p.text)
         for p in self._phrasings:  # edit distance catches typos the bigrams miss

@@ -29,8 +29,8 @@ _STOP_LEMMAS = frozenset(
 )
 _ASCII_WORD = re.compile(r"[a-z]+")
 _ROMAJI_OK = re.compile(r"^[\u3041-\u309f]+$")
-# Anything that is not a letter, digit or kana/kanji becomes a space.
-_NOISE = re.compile(r"[^\w\u3000-\u30ff\u3400-\u9fff]+")
+# Anything that is not a letter, digit, kana, kanji or 々 becomes a space (、。「」 too).
+_NOISE = re.compile(r"[^\w\u3005\u3041-\u30ff\u3400-\u9fff]+")
 
 
 @dataclass(frozen=True, slots=True)
