@@ -33,11 +33,12 @@ RATIO_FLOOR = 70.0
 FUZZY_KEYWORD = 0.7
 FUZZY_KEYWORD_PREFILTER = 70.0
 MIN_FUZZY_KEYWORD_READING = 5
+MIN_FUZZY_KEYWORD_KANJI = 4
 # How much a feature no entry has weighs, relative to the rarest known one.
 UNSEEN_WEIGHT = 0.25
 # Shorter readings (うみ: 海 but also 膿) occur by chance inside other words.
 MIN_KANA_KEYWORD_READING = 3
-MIN_KANJI_KEYWORD_READING = 4
+MIN_KANJI_KEYWORD_READING = 3
 # A keyword word used by at most this many entries is matched in any conjugation.
 SPECIFIC_LEMMA_ENTRIES = 3
 
@@ -209,6 +210,10 @@ class Matcher:
                 if typo is not None:
                     hits[k.entry] = FUZZY_KEYWORD
                     reading = reading.replace(typo, k.canonical)
+            elif len(k.surface) >= MIN_FUZZY_KEYWORD_KANJI and not k.surface.isascii():
+                # a wrong kanji with another reading (初期悪下 for 初期悪化)
+                if _fuzzy_find(k.surface, message.compact) is not None:
+                    hits[k.entry] = max(hits.get(k.entry, 0.0), FUZZY_KEYWORD)
         return hits, replace(message, reading=reading)
 
     def _keyword_forms(self, keywords: Iterable[str]) -> list[tuple[Analysis, str]]:
