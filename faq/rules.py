@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -24,40 +25,62 @@ class Term:
     surface: str
     reading: str
 
-    def occurs_in(self, message: Analysis) -> bool:
-        if self.surface and self.surface in message.compact:
-            return True
-        return bool(self.reading) and self.reading in message.reading
+
+class TermGroup:
+    """Terms searched as one regular expression per form: a few hundred terms cost one
+    pass over the message instead of one per term."""
+
+    def __init__(self, terms: Iterable[Term]) -> None:
+        self._by_surface: dict[str, str] = {}
+        self._by_reading: dict[str, str] = {}
+        for term in terms:
+            if term.surface:
+                self._by_surface.setdefault(term.surface, term.text)
+            if term.reading:
+                self._by_reading.setdefault(term.reading, term.text)
+        self._surface = _literal_alternation(self._by_surface)
+        self._reading = _literal_alternation(self._by_reading)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_surface or self._by_reading)
+
+    def find(self, message: Analysis) -> str | None:
+        """The first term found (as the admin wrote it), or None."""
+        if self._surface is not None and (m := self._surface.search(message.compact)):
+            return self._by_surface[m[0]]
+        if self._reading is not None and (m := self._reading.search(message.reading)):
+            return self._by_reading[m[0]]
+        return None
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledRule(Generic[R]):
     rule: R
-    any: tuple[Term, ...]
-    all: tuple[tuple[Term, ...], ...]
-    unless: tuple[Term, ...]
+    any: TermGroup
+    all: tuple[TermGroup, ...]
+    unless: TermGroup
 
     def matched_term(self, message: Analysis) -> str | None:
         """The term (or terms joined by +) that fires this rule, or None."""
-        if any(term.occurs_in(message) for term in self.unless):
+        if self.unless.find(message) is not None:
             return None
-        for term in self.any:
-            if term.occurs_in(message):
-                return term.text
+        term = self.any.find(message)
+        if term is not None:
+            return term
         if not self.all:
             return None
-        hits = [next((t for t in group if t.occurs_in(message)), None) for group in self.all]
+        hits = [group.find(message) for group in self.all]
         if any(hit is None for hit in hits):
             return None
-        return "+".join(hit.text for hit in hits if hit is not None)
+        return "+".join(hit for hit in hits if hit is not None)
 
 
 class RuleSet(Generic[R]):
     """Rules in file order; the first that fires wins."""
 
     def __init__(self, rules: Iterable[R], normalizer: Normalizer) -> None:
-        def terms(texts: Sequence[str]) -> tuple[Term, ...]:
-            return tuple(_term(t, normalizer) for t in texts)
+        def terms(texts: Sequence[str]) -> TermGroup:
+            return TermGroup(_term(t, normalizer) for t in texts)
 
         self._rules = tuple(
             CompiledRule(
@@ -86,3 +109,9 @@ def _term(text: str, normalizer: Normalizer) -> Term:
     if len(reading) < _MIN_READING:
         reading = ""
     return Term(text=text, surface=analysis.compact, reading=reading)
+
+
+def _literal_alternation(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern finding any of `words`, longest first."""
+    ordered = sorted(words, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None

@@ -1,0 +1,195 @@
+"""Entry keywords found in a message: as written, by reading, in any conjugation, or with a typo."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from faq.normalize import Analysis, Normalizer
+
+# A keyword found with a typo counts this much of an exact one.
+FUZZY_KEYWORD = 0.7
+FUZZY_PREFILTER = 70.0
+MIN_TYPO_READING = 5  # shorter kana words differ by one kana from other words
+MIN_TYPO_KANJI = 4
+# Shorter readings (うみ: 海 but also 膿) occur by chance inside other words.
+MIN_READING = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    entry: int
+    surface: str
+    reading: str
+    canonical: str  # reading of the keyword after synonyms, as phrasings hold it
+    lemmas: frozenset[str]  # dictionary forms that find it in any conjugation (やめる: やめて)
+    whole_word: bool  # a noun must end where a word of the message ends
+
+
+class KeywordIndex:
+    """Every entry's keywords, indexed so that a message is scanned once per form."""
+
+    def __init__(
+        self,
+        keywords: Sequence[Iterable[str]],
+        normalizer: Normalizer,
+        *,
+        specific_lemmas: set[str],
+    ) -> None:
+        """`keywords[i]` are entry i's; `specific_lemmas` are words few entries use."""
+        self._keywords = [
+            Keyword(
+                entry=i,
+                surface=form.compact,
+                reading=form.reading if len(form.reading) >= MIN_READING else "",
+                canonical=canonical,
+                lemmas=_lemmas(form, specific_lemmas),
+                whole_word=form.ends_in_noun,
+            )
+            for i, words in enumerate(keywords)
+            for form, canonical in _forms(words, normalizer)
+        ]
+        self._by_surface = _group(self._keywords, lambda k: k.surface)
+        self._by_reading = _group(self._keywords, lambda k: k.reading)
+        self._surface_re = _overlapping(self._by_surface)
+        self._reading_re = _overlapping(self._by_reading)
+        self._surface_prefixes = _prefixes(self._by_surface)
+        self._reading_prefixes = _prefixes(self._by_reading)
+        self._by_lemma: dict[str, list[Keyword]] = defaultdict(list)
+        for k in self._keywords:
+            for lemma in k.lemmas:
+                self._by_lemma[lemma].append(k)
+        self._typo_readings = [k for k in self._keywords if len(k.reading) >= MIN_TYPO_READING]
+        self._typo_kanji = [
+            k
+            for k in self._keywords
+            if len(k.surface) >= MIN_TYPO_KANJI and not k.surface.isascii()
+        ]
+        self._typo_reading_grams = _GramIndex([k.reading for k in self._typo_readings])
+        self._typo_kanji_grams = _GramIndex([k.surface for k in self._typo_kanji])
+
+    def hits(self, message: Analysis) -> tuple[dict[int, float], Analysis]:
+        """Evidence per entry (1.0 exact, 0.7 with a typo) and the message with typos fixed."""
+        hits = dict.fromkeys(self._exact(message), 1.0)
+        reading = message.reading
+        # Shared bigrams shortlist keywords that may be there with a typo; OSA confirms.
+        for n in self._typo_reading_grams.near(message.reading):
+            k = self._typo_readings[n]
+            if k.entry in hits or k.reading in message.reading:
+                continue
+            typo = fuzzy_find(k.reading, message.reading)
+            if typo is not None:
+                hits[k.entry] = FUZZY_KEYWORD
+                reading = reading.replace(typo, k.canonical)
+        for n in self._typo_kanji_grams.near(message.compact):
+            k = self._typo_kanji[n]
+            # a wrong kanji with another reading (初期悪下 for 初期悪化)
+            if k.entry not in hits and fuzzy_find(k.surface, message.compact) is not None:
+                hits[k.entry] = FUZZY_KEYWORD
+        return hits, replace(message, reading=reading)
+
+    def _exact(self, message: Analysis) -> set[int]:
+        entries = {
+            k.entry
+            for m in self._surface_re.finditer(message.compact)
+            for word in self._surface_prefixes[m[1]]
+            for k in self._by_surface[word]
+        }
+        for m in self._reading_re.finditer(message.reading):
+            for word in self._reading_prefixes[m[1]]:
+                whole = m.start() + len(word) in message.word_ends
+                entries.update(k.entry for k in self._by_reading[word] if whole or not k.whole_word)
+        lemmas = set(message.lemmas)
+        entries.update(
+            k.entry for lemma in lemmas for k in self._by_lemma.get(lemma, ()) if k.lemmas <= lemmas
+        )
+        return entries
+
+
+def fuzzy_find(word: str, text: str) -> str | None:
+    """The part of `text` that is `word` with one typo (two in long words), or None."""
+    # partial_ratio (fast, in C) finds the likely spot; OSA then counts a swapped
+    # pair (リバンウド for リバウンド) as one edit, as a patient's thumb makes it.
+    found = fuzz.partial_ratio_alignment(word, text, score_cutoff=FUZZY_PREFILTER)
+    if found is None:
+        return None
+    allowed = 1 if len(word) < 9 else 2
+    for begin in range(max(found.dest_start - 1, 0), min(found.dest_start + 2, len(text))):
+        for size in (len(word), len(word) - 1, len(word) + 1):
+            window = text[begin : begin + size]
+            if len(window) == size and 0 < OSA.distance(word, window) <= allowed:
+                return window
+    return None
+
+
+def _forms(words: Iterable[str], normalizer: Normalizer) -> list[tuple[Analysis, str]]:
+    """Keywords as messages show them (synonyms rewritten) and every synonym as typed
+    (for typos), each with the reading the phrasings hold for it."""
+    forms: dict[Analysis, str] = {}
+    for word in words:
+        canonical = normalizer.analyse(word)
+        forms[canonical] = canonical.reading
+        for variant in normalizer.variants(word):
+            forms.setdefault(normalizer.analyse(variant, synonyms=False), canonical.reading)
+    return sorted(forms.items(), key=lambda item: item[0].compact)
+
+
+def _lemmas(form: Analysis, specific: set[str]) -> frozenset[str]:
+    """The keyword's lemmas if one is specific (体重), none if all are common (飲む)."""
+    lemmas = frozenset(form.lemmas)
+    return lemmas if lemmas & specific else frozenset()
+
+
+def _group(keywords: Iterable[Keyword], key: Callable[[Keyword], str]) -> dict[str, list[Keyword]]:
+    grouped: dict[str, list[Keyword]] = defaultdict(list)
+    for k in keywords:
+        if key(k):
+            grouped[key(k)].append(k)
+    return dict(grouped)
+
+
+def _overlapping(words: Iterable[str]) -> re.Pattern[str]:
+    """Finds, at every position, the longest word starting there (overlaps included)."""
+    ordered = sorted(words, key=len, reverse=True)
+    if not ordered:
+        return re.compile(r"(?!)")
+    return re.compile("(?=(" + "|".join(map(re.escape, ordered)) + "))")
+
+
+def _prefixes(words: Iterable[str]) -> dict[str, list[str]]:
+    """For each word, the words it starts with (itself included): the pattern reports
+    only the longest word at a position, so 日焼け止め must also stand for 日焼け."""
+    words = list(words)
+    return {w: [p for p in words if w.startswith(p)] for w in words}
+
+
+class _GramIndex:
+    """Words by their character bigrams, to shortlist those a text may hold with a typo."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self._needed = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for n, word in enumerate(words):
+            grams = _bigrams(word)
+            for gram in grams:
+                self._postings[gram].append(n)
+            # one edit breaks at most 3 bigrams (a swap), two edits 6
+            self._needed.append(max(len(grams) - (3 if len(word) < 9 else 6), 1))
+
+    def near(self, text: str) -> list[int]:
+        """Words sharing enough bigrams with `text` to be in it with one typo (two if long)."""
+        shared: dict[int, int] = defaultdict(int)
+        for gram in _bigrams(text):
+            for n in self._postings.get(gram, ()):
+                shared[n] += 1
+        return sorted(n for n, count in shared.items() if count >= self._needed[n])
+
+
+def _bigrams(text: str) -> list[str]:
+    """Distinct bigrams in text order (a set's order would change from run to run)."""
+    return list(dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1)))
