@@ -95,13 +95,16 @@ class Normalizer:
         """Fold a text and read it with SudachiPy (rewriting synonyms unless told not to)."""
         folded = fold(self._spell_out_symbols(text))
         surface = self.rewrite(folded) if synonyms else folded
-        if synonyms and surface == folded:  # no English synonym: maybe romaji
-            surface = self.rewrite(self._romaji_to_kana(folded))
+        # What is read aloud: a message typed in romaji is read as the kana it spells,
+        # while the surface keeps the Latin letters (English terms match there).
+        spoken = surface
+        if synonyms and surface == folded:
+            spoken = self.rewrite(self._romaji_to_kana(folded))
         readings: list[str] = []
         lemmas: list[str] = []
         ends: set[int] = set()
         length, pos = 0, ""
-        for morpheme in self._tokenizer.tokenize(surface):
+        for morpheme in self._tokenizer.tokenize(spoken):
             pos = morpheme.part_of_speech()[0]
             if pos == "空白":
                 continue

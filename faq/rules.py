@@ -103,9 +103,10 @@ class RuleSet(Generic[R]):
 
 def _term(text: str, normalizer: Normalizer) -> Term:
     analysis = normalizer.analyse(text)
+    as_written = normalizer.analyse(text, synonyms=False)
     # Only a term written in kana is also looked for in the message's reading:
     # a kanji term's reading would fire on homophones (有人 ゆうじん in 友人).
-    reading = analysis.reading if is_kana(analysis.compact) else ""
+    reading = as_written.reading if is_kana(as_written.compact) else ""
     if len(reading) < _MIN_READING:
         reading = ""
     return Term(text=text, surface=analysis.compact, reading=reading)

@@ -59,3 +59,9 @@ def test_english_message_is_not_read_as_romaji(normalizer: Normalizer) -> None:
 
 def test_lemmas_are_dictionary_forms(normalizer: Normalizer) -> None:
     assert "飲む" in normalizer.analyse("飲んでいます").lemmas
+
+
+def test_romaji_reading_keeps_the_latin_surface(normalizer: Normalizer) -> None:
+    # English rule terms ("can't breathe") match the surface; romaji matches the reading
+    analysis = normalizer.analyse("I can't breathe")
+    assert "cantbreathe" in analysis.compact

@@ -2,8 +2,7 @@
 
 data/red_flags.jsonl holds reports that must be urgent, each with the rule id (or the ids)
 that may fire; data/ordinary.jsonl holds everyday questions, many of them near misses, that
-must not be. A line with `known_gap` is a report the rules cannot catch yet, for the
-reason given; it is expected to fail until that reason is fixed.
+must not be.
 """
 
 from __future__ import annotations
@@ -41,13 +40,8 @@ ORDINARY = _read("ordinary.jsonl")
 def _red_flag_case(n: int, case: dict[str, Any]) -> Any:
     # pytest escapes non-ASCII ids, so the id names the line and the expected rule;
     # the message text is in every assertion message instead.
-    marks = (
-        [pytest.mark.xfail(reason=f"known gap: {case['known_gap']}", strict=True)]
-        if "known_gap" in case
-        else []
-    )
     expected = _expected(case)
-    return pytest.param(case["text"], expected, id=f"L{n}-{expected[0]}", marks=marks)
+    return pytest.param(case["text"], expected, id=f"L{n}-{expected[0]}")
 
 
 @pytest.fixture(scope="module")
