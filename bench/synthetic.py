@@ -64,7 +64,9 @@ def _copy(source: Entry, new_id: str, topic: tuple[str, str], rng: random.Random
         update={
             "id": new_id,
             "question": perturb(source.question, rng, topic),
-            "phrasings": tuple(perturb(p, rng, topic[rng.randrange(2) :]) for p in source.phrasings),
+            "phrasings": tuple(
+                perturb(p, rng, topic[rng.randrange(2) :]) for p in source.phrasings
+            ),
             "keywords": (topic[1], *sorted(keywords - {""})),
             "related": (),
         }
