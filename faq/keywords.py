@@ -17,6 +17,7 @@ FUZZY_KEYWORD = 0.7
 FUZZY_PREFILTER = 70.0
 MIN_TYPO_READING = 5  # shorter kana words differ by one kana from other words
 MIN_TYPO_KANJI = 4
+_KANJI = re.compile(r"[\u3400-\u9fff々]+")
 # Shorter readings (うみ: 海 but also 膿) occur by chance inside other words.
 MIN_READING = 3
 
@@ -42,6 +43,7 @@ class KeywordIndex:
         specific_lemmas: set[str],
     ) -> None:
         """`keywords[i]` are entry i's; `specific_lemmas` are words few entries use."""
+        self._normalizer = normalizer
         self._keywords = [
             Keyword(
                 entry=i,
@@ -68,16 +70,33 @@ class KeywordIndex:
         self._typo_kanji = [
             k
             for k in self._keywords
-            if len(k.surface) >= MIN_TYPO_KANJI and not k.surface.isascii()
+            if len(k.surface) >= MIN_TYPO_KANJI and _KANJI.fullmatch(k.surface)
         ]
         self._typo_reading_grams = _GramIndex([k.reading for k in self._typo_readings])
         self._typo_kanji_grams = _GramIndex([k.surface for k in self._typo_kanji])
 
     def hits(self, message: Analysis) -> tuple[dict[int, float], Analysis]:
         """Evidence per entry (1.0 exact, 0.7 with a typo) and the message with typos fixed."""
-        hits = dict.fromkeys(self._exact(message), 1.0)
+        hits: dict[int, float] = {}
+        # a wrong kanji with another reading (初期悪下 for 初期悪化): fix it and read again
+        fixed = message.surface
+        for n in self._typo_kanji_grams.near(message.compact):
+            k = self._typo_kanji[n]
+            typo = fuzzy_find(k.surface, message.compact)
+            if (
+                typo
+                and _KANJI.fullmatch(typo)
+                and typo in fixed
+                and k.surface not in message.compact
+            ):
+                hits[k.entry] = FUZZY_KEYWORD
+                fixed = fixed.replace(typo, k.surface)
+        if fixed != message.surface:
+            message = self._normalizer.analyse(fixed)
+        for entry in self._exact(message):
+            hits.setdefault(entry, 1.0)
+        # a kana typo (リバンウド): Shared bigrams shortlist keywords, OSA confirms each
         reading = message.reading
-        # Shared bigrams shortlist keywords that may be there with a typo; OSA confirms.
         for n in self._typo_reading_grams.near(message.reading):
             k = self._typo_readings[n]
             if k.entry in hits or k.reading in message.reading:
@@ -86,11 +105,6 @@ class KeywordIndex:
             if typo is not None:
                 hits[k.entry] = FUZZY_KEYWORD
                 reading = reading.replace(typo, k.canonical)
-        for n in self._typo_kanji_grams.near(message.compact):
-            k = self._typo_kanji[n]
-            # a wrong kanji with another reading (初期悪下 for 初期悪化)
-            if k.entry not in hits and fuzzy_find(k.surface, message.compact) is not None:
-                hits[k.entry] = FUZZY_KEYWORD
         return hits, replace(message, reading=reading)
 
     def _exact(self, message: Analysis) -> set[int]:
