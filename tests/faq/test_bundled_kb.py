@@ -57,7 +57,7 @@ def test_answers(matcher: Matcher, message: str, entry: str) -> None:
 @pytest.mark.parametrize(
     ("message", "rule"),
     [
-        ("予約の日にちを変更したいです", "own_data"),
+        ("予約の日にちを変更したいです", "booking"),
         ("先週の採血の結果はどうでしたか", "own_data"),
         ("担当の方と直接話せますか", "ask_person"),
         ("父が飲んでいる薬について聞きたい", "someone_else"),
