@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
@@ -58,10 +58,8 @@ class KeywordIndex:
         ]
         self._by_surface = _group(self._keywords, lambda k: k.surface)
         self._by_reading = _group(self._keywords, lambda k: k.reading)
-        self._surface_re = _overlapping(self._by_surface)
-        self._reading_re = _overlapping(self._by_reading)
-        self._surface_prefixes = _prefixes(self._by_surface)
-        self._reading_prefixes = _prefixes(self._by_reading)
+        self._surface_lengths = sorted({len(w) for w in self._by_surface})
+        self._reading_lengths = sorted({len(w) for w in self._by_reading})
         self._by_lemma: dict[str, list[Keyword]] = defaultdict(list)
         for k in self._keywords:
             for lemma in k.lemmas:
@@ -108,16 +106,18 @@ class KeywordIndex:
         return hits, replace(message, reading=reading)
 
     def _exact(self, message: Analysis) -> set[int]:
+        # Every substring of every keyword length is one dict lookup: the cost grows
+        # with the message, not with the number of keywords.
         entries = {
             k.entry
-            for m in self._surface_re.finditer(message.compact)
-            for word in self._surface_prefixes[m[1]]
-            for k in self._by_surface[word]
+            for _, word in _substrings(message.compact, self._surface_lengths)
+            for k in self._by_surface.get(word, ())
         }
-        for m in self._reading_re.finditer(message.reading):
-            for word in self._reading_prefixes[m[1]]:
-                whole = m.start() + len(word) in message.word_ends
-                entries.update(k.entry for k in self._by_reading[word] if whole or not k.whole_word)
+        for start, word in _substrings(message.reading, self._reading_lengths):
+            found = self._by_reading.get(word)
+            if found:
+                whole = start + len(word) in message.word_ends
+                entries.update(k.entry for k in found if whole or not k.whole_word)
         lemmas = set(message.lemmas)
         entries.update(
             k.entry for lemma in lemmas for k in self._by_lemma.get(lemma, ()) if k.lemmas <= lemmas
@@ -167,19 +167,13 @@ def _group(keywords: Iterable[Keyword], key: Callable[[Keyword], str]) -> dict[s
     return dict(grouped)
 
 
-def _overlapping(words: Iterable[str]) -> re.Pattern[str]:
-    """Finds, at every position, the longest word starting there (overlaps included)."""
-    ordered = sorted(words, key=len, reverse=True)
-    if not ordered:
-        return re.compile(r"(?!)")
-    return re.compile("(?=(" + "|".join(map(re.escape, ordered)) + "))")
-
-
-def _prefixes(words: Iterable[str]) -> dict[str, list[str]]:
-    """For each word, the words it starts with (itself included): the pattern reports
-    only the longest word at a position, so 日焼け止め must also stand for 日焼け."""
-    words = list(words)
-    return {w: [p for p in words if w.startswith(p)] for w in words}
+def _substrings(text: str, lengths: Sequence[int]) -> Iterator[tuple[int, str]]:
+    """(start, substring) for every start and every length in `lengths` that fits."""
+    for start in range(len(text)):
+        for length in lengths:
+            if start + length > len(text):
+                break
+            yield start, text[start : start + length]
 
 
 class _GramIndex:

@@ -10,9 +10,10 @@ Scoring, per entry, combines three kinds of evidence, each in 0..1:
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -29,8 +30,15 @@ W_PHRASING, W_VOCABULARY, W_KEYWORD = 0.5, 0.2, 0.3
 W_CONTAINED = 0.6
 # Edit-distance ratios of readings below this say nothing.
 RATIO_FLOOR = 70.0
+# Up to this many phrasings, every reading is compared by edit distance; beyond,
+# only the RATIO_SHORTLIST that share the most with the message.
+RATIO_SCAN_ALL = 20_000
+RATIO_SHORTLIST = 2_000
 # How much a feature no entry has weighs, relative to the rarest known one.
 UNSEEN_WEIGHT = 0.25
+# Features more entries than this share are left out of the overlap sums (their
+# weight is small and their posting lists are long).
+COMMON_SHARE = 0.7
 # A keyword word used by at most this many entries is matched in any conjugation.
 SPECIFIC_LEMMA_ENTRIES = 3
 
@@ -72,6 +80,10 @@ class Matcher:
         vocabularies = [set().union(*(f for _, _, f in phr)) for phr in raw]
         self._idf = _idf(vocabularies)
         self._unseen = math.log(1 + (len(raw) + 0.5) / 0.5) * UNSEEN_WEIGHT
+        # the idf of a feature more than COMMON_SHARE of the entries have
+        n = len(raw)
+        common_df = COMMON_SHARE * n
+        self._common = math.log(1 + (n - common_df + 0.5) / (common_df + 0.5))
         self._keywords = KeywordIndex(
             [e.keywords for e in self._entries],
             self.normalizer,
@@ -127,13 +139,7 @@ class Matcher:
             if overlap > best.get(p.entry, (0.0, ""))[0]:
                 best[p.entry] = (overlap, p.text)
         # edit distance catches typos the bigrams miss
-        for _, ratio, n in process.extract(
-            message.reading,
-            self._phrasing_readings,
-            scorer=fuzz.ratio,
-            score_cutoff=RATIO_FLOOR,
-            limit=None,
-        ):
+        for n, ratio in self._close_readings(message.reading, shared):
             p = self._phrasings[n]
             if _rescale(ratio) > best.get(p.entry, (0.0, ""))[0]:
                 best[p.entry] = (_rescale(ratio), p.text)
@@ -183,6 +189,21 @@ class Matcher:
             out.append((text, analysis.reading, _features(analysis)))
         return out
 
+    def _close_readings(self, reading: str, shared: dict[int, float]) -> list[tuple[int, float]]:
+        """(phrasing, ratio) for phrasings whose reading is within edit distance of the
+        message's: all of them in a small knowledge base, the best-overlapping few
+        thousand in a large one (the scan is linear, the shortlist is not)."""
+        if len(self._phrasings) <= RATIO_SCAN_ALL:
+            numbers: Sequence[int] = range(len(self._phrasings))
+            readings = self._phrasing_readings
+        else:
+            numbers = heapq.nlargest(RATIO_SHORTLIST, shared, key=shared.__getitem__)
+            readings = [self._phrasing_readings[n] for n in numbers]
+        found = process.extract(
+            reading, readings, scorer=fuzz.ratio, score_cutoff=RATIO_FLOOR, limit=None
+        )
+        return [(numbers[i], ratio) for _, ratio, i in found]
+
     def _shared_weights(self, features: Iterable[str]) -> tuple[dict[int, float], dict[int, float]]:
         """The weight each phrasing, and each entry's vocabulary, shares with the message,
         summed along the inverted indexes."""
@@ -190,8 +211,8 @@ class Matcher:
         entries: dict[int, float] = defaultdict(float)
         for f in features:
             weight = self._idf.get(f)
-            if weight is None:
-                continue
+            if weight is None or weight < self._common:
+                continue  # unknown, or so common (です) that its long posting list says little
             for n in self._index[f]:
                 phrasings[n] += weight
             for i in self._entry_index[f]:

@@ -86,3 +86,16 @@ def test_json_line_has_the_documented_shape(matcher: Matcher) -> None:
     assert list(line) == ["action", "faq_id", "score", "candidates"]
     assert line["action"] == "answer"
     assert line["candidates"] == [{"id": "alcohol", "score": line["score"]}]
+
+
+def test_large_knowledge_base_shortlist_decides_like_the_full_scan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from faq import matcher as matcher_module
+
+    kb = load_kb()
+    messages = ["リバンウドする？", "けんけつ いつから", "日焼け止めはいる？", "駐車場はありますか"]
+    full = [Matcher(kb).decide(m) for m in messages]
+    monkeypatch.setattr(matcher_module, "RATIO_SCAN_ALL", 0)
+    monkeypatch.setattr(matcher_module, "RATIO_SHORTLIST", 50)
+    assert [Matcher(kb).decide(m) for m in messages] == full
