@@ -1,10 +1,11 @@
 """Grow a knowledge base to any size with perturbed copies of its entries, for speed runs.
 
-A copy keeps the shape of the entry it copies (as many phrasings and keywords), so a
-grown knowledge base is as dense as the clinic's: each phrasing has its word order
-shuffled, some particles dropped, a kana or two swapped, and the copy's own topic words
-(a noun from the answers and a made-up katakana word) written in, so that no two
-entries are duplicates.
+A copy takes the question and some phrasings and keywords of the entry it copies
+(all of them when asked: the bundled entries have about 23 phrasings and 14 keywords
+each, far more than an imported FAQ's one question). Each phrasing has its word order
+shuffled, some particles dropped, a kana or two swapped, and the copy's own topic
+words (a noun from the answers and a made-up katakana word) written in, so that no
+two entries are duplicates.
 """
 
 from __future__ import annotations
@@ -22,14 +23,27 @@ from faq.model import Entry, KnowledgeBase
 _PHRASE_END = frozenset({"格助詞", "副助詞", "係助詞"})
 _HIRAGANA = [chr(c) for c in range(ord("ぁ"), ord("ゖ"))]
 _KATAKANA = [chr(c) for c in range(ord("ァ"), ord("ヶ"))]
-_JOINERS = ("の", "は", "で", "について ", "って ")
+# Single particles: a longer joiner (について) would put its bigrams in a fifth of all
+# phrasings, far more often than any bigram of the bundled entries (すか: 15%).
+_JOINERS = ("の", "は", "で", "が", "も")
 DROP_PARTICLE = 0.4
 SHUFFLE = 0.5
 KANA_SWAPS = (0, 1, 2)
+# Phrasings and keywords of a copy by default: between an imported FAQ's one question
+# and the bundled entries' ~23 phrasings and ~14 keywords.
+COPY_PHRASINGS, COPY_KEYWORDS = 5, 6
 
 
-def grow(kb: KnowledgeBase, size: int, *, seed: int = 0) -> KnowledgeBase:
-    """A knowledge base of exactly `size` entries: the first ones as they are, then copies."""
+def grow(
+    kb: KnowledgeBase,
+    size: int,
+    *,
+    phrasings: int | None = None,
+    keywords: int | None = None,
+    seed: int = 0,
+) -> KnowledgeBase:
+    """A knowledge base of exactly `size` entries: the first ones as they are, then copies
+    with at most `phrasings` phrasings and `keywords` keywords each (None: all)."""
     if size <= len(kb.entries):
         return kb.model_copy(update={"entries": kb.entries[:size]})
     rng = random.Random(seed)
@@ -39,7 +53,7 @@ def grow(kb: KnowledgeBase, size: int, *, seed: int = 0) -> KnowledgeBase:
     for n in range(size - len(kb.entries)):
         source = originals[n % len(originals)]
         topic = (rng.choice(nouns), _made_up_word(rng))
-        extra.append(_copy(source, f"{source.id}_x{n}", topic, rng))
+        extra.append(_copy(source, f"{source.id}_x{n}", topic, rng, phrasings, keywords))
     return kb.model_copy(update={"entries": (*kb.entries, *extra)})
 
 
@@ -51,26 +65,40 @@ def perturb(text: str, rng: random.Random, topic: Sequence[str] = ()) -> str:
         rng.shuffle(head)
         phrases = [*head, phrases[-1]]
     for word in topic:
-        phrases.insert(rng.randrange(len(phrases) + 1), word + rng.choice(_JOINERS))
+        # anywhere before the predicate
+        phrases.insert(rng.randrange(len(phrases)), word + rng.choice(_JOINERS))
     out = "".join(phrases)
     for _ in range(rng.choice(KANA_SWAPS)):
         out = _swap_kana(out, rng)
     return out
 
 
-def _copy(source: Entry, new_id: str, topic: tuple[str, str], rng: random.Random) -> Entry:
-    keywords = {perturb(k, rng) if rng.random() < 0.5 else k for k in source.keywords[1:]}
+def _copy(
+    source: Entry,
+    new_id: str,
+    topic: tuple[str, str],
+    rng: random.Random,
+    phrasings: int | None,
+    keywords: int | None,
+) -> Entry:
+    kept_phrasings = _sample(source.phrasings, phrasings, rng)
+    kept_keywords = _sample(source.keywords, None if keywords is None else keywords - 1, rng)
+    perturbed = {perturb(k, rng) if rng.random() < 0.5 else k for k in kept_keywords}
     return source.model_copy(
         update={
             "id": new_id,
             "question": perturb(source.question, rng, topic),
-            "phrasings": tuple(
-                perturb(p, rng, topic[rng.randrange(2) :]) for p in source.phrasings
-            ),
-            "keywords": (topic[1], *sorted(keywords - {""})),
+            "phrasings": tuple(perturb(p, rng, topic[rng.randrange(2) :]) for p in kept_phrasings),
+            "keywords": (topic[1], *sorted(perturbed - {""})),
             "related": (),
         }
     )
+
+
+def _sample(items: Sequence[str], limit: int | None, rng: random.Random) -> list[str]:
+    if limit is None or limit >= len(items):
+        return list(items)
+    return rng.sample(list(items), max(limit, 0))
 
 
 def _phrases(text: str, rng: random.Random) -> list[str]:

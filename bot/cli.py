@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_chat(commands)
+    _add_run(commands)
     _add_tickets(commands)
     _add_ask(commands)
     _add_eval(commands)
@@ -86,6 +87,13 @@ def _add_chat(commands: Commands[argparse.ArgumentParser]) -> None:
     chat.add_argument("--poll", type=float, default=1.0, help="seconds between outbox checks")
     chat.add_argument("--kb", type=Path, help="knowledge base file or directory")
     chat.set_defaults(run=_lazy("bot.commands.chat"))
+
+
+def _add_run(commands: Commands[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser("run", help="start the messengers the config enables (Telegram)")
+    # `faqbot run --config PATH` as deployment scripts write it (SUPPRESS keeps a global one).
+    run.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="configuration file")
+    run.set_defaults(run=_lazy("bot.commands.run"))
 
 
 def _add_tickets(commands: Commands[argparse.ArgumentParser]) -> None:
@@ -132,6 +140,16 @@ def _add_faq(commands: Commands[argparse.ArgumentParser]) -> None:
     validate = actions.add_parser("validate", help="check a knowledge base, listing problems")
     validate.add_argument("path", nargs="?", type=Path, help="file or directory (default: in use)")
     faq.set_defaults(run=_lazy("bot.commands.faq"))
+    imports = actions.add_parser(
+        "import", help='turn JSON lines of {"id", "question", "answer"} into a knowledge base'
+    )
+    imports.add_argument("file", type=Path, help="JSONL file, one FAQ entry per line")
+    imports.add_argument("--out", type=Path, required=True, help="knowledge base YAML to write")
+    imports.add_argument(
+        "--map-ids", action="store_true", help="map ids that are not [a-z][a-z0-9_]* (Q-1 → q_1)"
+    )
+    imports.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    imports.set_defaults(run=_lazy("bot.commands.faq_import"))
 
 
 def _lazy(module: str) -> Callable[[argparse.Namespace], int]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -83,6 +83,8 @@ class Clinic(_Frozen):
     timezone: str = "Asia/Tokyo"
     business_hours: BusinessHours = BusinessHours()
     holidays: tuple[date, ...] = ()
+    # A ticket waiting this long for staff (business hours only) is reminded; 0: never.
+    remind_after_minutes: int = Field(default=60, ge=0)
 
     @field_validator("timezone")
     @classmethod
@@ -98,11 +100,32 @@ class Clinic(_Frozen):
         return ZoneInfo(self.timezone)
 
 
+class WebhookConfig(_Frozen):
+    """Where Telegram posts updates in webhook mode; the secret comes from the environment."""
+
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=0, le=65535)  # 0: any free port
+    path: str = Field(default="/telegram", pattern=r"^/[A-Za-z0-9_\-/]*$")
+    url: str | None = Field(default=None, pattern=r"^https://")
+    secret_env: str = Field(default="TELEGRAM_WEBHOOK_SECRET", pattern=_ENV_NAME)
+
+    def secret(self) -> str | None:
+        return os.environ.get(self.secret_env) or None
+
+
 class TelegramConfig(_Frozen):
     """Telegram channel; the token is read from the named environment variable only."""
 
-    token_env: str = Field(default="FAQBOT_TELEGRAM_TOKEN", pattern=_ENV_NAME)
+    token_env: str = Field(default="TELEGRAM_BOT_TOKEN", pattern=_ENV_NAME)
+    base_url: str | None = Field(default=None, pattern=r"^https?://")
+    base_file_url: str | None = Field(default=None, pattern=r"^https?://")
     staff_chat_id: int | None = None
+    admin_ids: tuple[int, ...] = ()
+    mode: Literal["polling", "webhook"] = "polling"
+    poll_timeout: int = Field(default=30, ge=0, le=50)
+    urgent_pin: bool = True
+    urgent_mention: str | None = None
+    webhook: WebhookConfig = WebhookConfig()
 
     def token(self) -> str | None:
         return os.environ.get(self.token_env) or None
@@ -121,9 +144,18 @@ class LineConfig(_Frozen):
         return os.environ.get(self.access_token_env) or None
 
 
+class FaqConfig(_Frozen):
+    path: Path | None = None  # None: the bundled faq/kb/
+    reload_check_seconds: float = Field(default=5.0, ge=0)  # 0: reload on /reload only
+
+
+class StorageConfig(_Frozen):
+    path: Path = Path("faqbot.sqlite3")
+
+
 class Config(_Frozen):
-    knowledge_base: Path | None = None  # None: the bundled faq/kb/
-    database: Path = Path("faqbot.sqlite3")
+    faq: FaqConfig = FaqConfig()
+    storage: StorageConfig = StorageConfig()
     clinic: Clinic = Clinic()
     telegram: TelegramConfig | None = None
     line: LineConfig | None = None
@@ -160,12 +192,22 @@ def load_config(path: str | Path | None) -> Config:
     data, root = _read_yaml(Path(path))
     if not isinstance(data, dict):
         raise ConfigError(file, [ConfigProblem(1, "", "expected a mapping of keys at the top")])
+    problems = [
+        ConfigProblem(_line(root, (old,)), old, f"renamed: write it as {new}")
+        for old, new in _RENAMED.items()
+        if old in data
+    ]
     try:
-        config = Config.model_validate(data)
+        config = Config.model_validate({k: v for k, v in data.items() if k not in _RENAMED})
     except ValidationError as exc:
-        problems = [_problem(err, root) for err in exc.errors()]
-        raise ConfigError(file, sorted(problems, key=lambda p: p.line or 0)) from None
+        problems += [_problem(err, root) for err in exc.errors()]
+    if problems:
+        raise ConfigError(file, sorted(problems, key=lambda p: p.line or 0))
     return _resolve_paths(config, Path(path).parent)
+
+
+# Keys of earlier versions, named in the error so an old config is easy to fix.
+_RENAMED = {"knowledge_base": "faq.path", "database": "storage.path"}
 
 
 def _read_yaml(path: Path) -> tuple[object, yaml.Node | None]:
@@ -188,21 +230,28 @@ def _read_yaml(path: Path) -> tuple[object, yaml.Node | None]:
 
 def _resolve_paths(config: Config, base: Path) -> Config:
     """Relative paths in a config file mean: beside the config file."""
-    kb = config.knowledge_base
+    kb, db = config.faq.path, config.storage.path
     return config.model_copy(
         update={
-            "knowledge_base": base / kb if kb is not None and not kb.is_absolute() else kb,
-            "database": config.database
-            if config.database.is_absolute()
-            else base / config.database,
+            "faq": config.faq.model_copy(
+                update={"path": base / kb if kb is not None and not kb.is_absolute() else kb}
+            ),
+            "storage": config.storage.model_copy(
+                update={"path": db if db.is_absolute() else base / db}
+            ),
         }
     )
+
+
+def with_database(config: Config, path: Path) -> Config:
+    """The config with another database (`--db`)."""
+    return config.model_copy(update={"storage": config.storage.model_copy(update={"path": path})})
 
 
 def _problem(err: Any, root: yaml.Node | None) -> ConfigProblem:
     loc: tuple[str | int, ...] = tuple(err["loc"])
     key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-    return ConfigProblem(_line(root, loc), key, _friendly(err["type"], err["msg"]))
+    return ConfigProblem(_line(root, loc), key, _friendly(err["type"], err["msg"], loc))
 
 
 _MESSAGES = {
@@ -220,9 +269,17 @@ _MESSAGES = {
     "path_type": "expected a path",
     "string_pattern_mismatch": "expected an environment variable name (e.g. FAQBOT_TOKEN)",
 }
+_PATTERN_MESSAGES = {
+    "base_url": "expected an http:// or https:// URL",
+    "base_file_url": "expected an http:// or https:// URL",
+    "url": "expected an https:// URL (Telegram posts only to HTTPS)",
+    "path": "expected a URL path starting with / (letters, digits, _ - /)",
+}
 
 
-def _friendly(kind: str, message: str) -> str:
+def _friendly(kind: str, message: str, loc: Sequence[str | int]) -> str:
+    if kind == "string_pattern_mismatch" and loc and loc[-1] in _PATTERN_MESSAGES:
+        return _PATTERN_MESSAGES[str(loc[-1])]
     if kind == "value_error":
         return message.removeprefix("Value error, ")
     return _MESSAGES.get(kind, message)

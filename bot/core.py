@@ -8,16 +8,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from bot import replies
+from bot import menu, patient_texts, privacy, replies
 from bot.clock import Clock, utc_now
 from bot.config import Config
 from bot.hours import eta_text
 from bot.kb_holder import Loaded
 from bot.messages import (
+    AlertEvent,
+    Attachment,
     FaqChoice,
     FeedbackChoice,
+    ForgetChoice,
     HandoverChoice,
     IncomingMessage,
+    MenuChoice,
     Reply,
     StaffAlert,
     parse_payload,
@@ -54,6 +58,7 @@ class _Turn:
     question: QuestionRecord
     decision: Decision
     now: datetime
+    attachment: Attachment | None = None
     replies: list[Reply] = field(default_factory=list)
     alerts: list[StaffAlert] = field(default_factory=list)
 
@@ -71,7 +76,7 @@ class Conversation:
         alerts: AlertSink = _no_alerts,
         top: int = 3,
     ) -> None:
-        self._kb = kb
+        self.kb = kb
         self._store = store
         self._config = config
         self._clock = clock
@@ -80,20 +85,25 @@ class Conversation:
         self.desk = TicketDesk(store, lambda: kb.current.kb.texts, config.clinic.name, clock)
 
     def welcome(self) -> Reply:
-        return replies.welcome(self._kb.current.kb.texts)
+        return replies.welcome(self.kb.current.kb.texts)
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
         """The replies to one patient message, after everything it changed is committed."""
-        loaded = self._kb.current  # one KB for the whole message, even if a reload swaps it
+        loaded = self.kb.current  # one KB for the whole message, even if a reload swaps it
         text = msg.text.strip()
-        if not text:
+        if not text and msg.attachment is None:
             return [replies.not_understood(loaded.kb.texts)]
         async with self._store.transaction() as tx:
             patient = await tx.patients.seen(msg.channel, msg.user_id, msg.chat_id, self._clock())
+        if msg.kind == "command":
+            return await self._command(loaded.kb, patient, text)
         if msg.kind == "choice":
             return await self._choice(loaded, patient, text)
+        if not text:
+            assert msg.attachment is not None
+            return await self._file_only(loaded.kb, patient, msg.attachment)
         decision = loaded.matcher.decide(text, top=self._top)
-        return await self._route(loaded.kb, patient, text, decision, via="text")
+        return await self._route(loaded.kb, patient, text, decision, "text", msg.attachment)
 
     async def staff_reply(self, ticket_id: int, text: str, staff_name: str) -> int:
         return await self.desk.reply(ticket_id, text, staff_name)
@@ -103,6 +113,20 @@ class Conversation:
 
     async def reopen(self, ticket_id: int) -> None:
         await self.desk.reopen(ticket_id)
+
+    async def _command(self, kb: KnowledgeBase, patient: Patient, name: str) -> list[Reply]:
+        """/start, /help, /menu, /staff, /forget; anything else is not understood."""
+        if name == "start":
+            return [menu.welcome(kb)]
+        if name == "help":
+            return [menu.help_reply(kb)]
+        if name == "menu":
+            return [menu.menu(kb)]
+        if name == "staff":
+            return await self._handover(kb, patient, None)
+        if name == "forget":
+            return [privacy.confirm()]
+        return [replies.not_understood(kb.texts)]
 
     async def _choice(self, loaded: Loaded, patient: Patient, payload: str) -> list[Reply]:
         texts = loaded.kb.texts
@@ -117,10 +141,38 @@ class Conversation:
                 return await self._feedback(loaded.kb, patient, question_id, helpful=helpful)
             case HandoverChoice(question_id):
                 return await self._handover(loaded.kb, patient, question_id)
+            case MenuChoice(index):
+                reply = menu.category(loaded.kb, index)
+                return [reply if reply is not None else menu.menu(loaded.kb)]
+            case ForgetChoice(confirmed):
+                return [await privacy.forget(self._store, patient, confirmed=confirmed)]
         return [replies.not_understood(texts)]
 
+    async def _file_only(
+        self, kb: KnowledgeBase, patient: Patient, attachment: Attachment
+    ) -> list[Reply]:
+        """A photo, file or voice without words: staff get it if the patient is with them."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            ticket = await tx.tickets.active_for(patient.id)
+            if ticket is None:
+                return [replies.file_without_ticket(kb.texts)]
+            label = patient_texts.ATTACHMENT_LABELS[attachment.kind]
+            await tx.tickets.add_message(ticket.id, Author.PATIENT, label, now=now)
+            if ticket.status is TicketStatus.ANSWERED:
+                await tx.tickets.set_status(ticket.id, TicketStatus.OPEN, now)
+        alert = StaffAlert(ticket.id, ticket.urgent, "", attachment=attachment)
+        await self._send_alerts([alert])
+        return [replies.followup(kb.texts)]
+
     async def _route(
-        self, kb: KnowledgeBase, patient: Patient, text: str, decision: Decision, via: str
+        self,
+        kb: KnowledgeBase,
+        patient: Patient,
+        text: str,
+        decision: Decision,
+        via: str,
+        attachment: Attachment | None = None,
     ) -> list[Reply]:
         """Record the question, then follow the decision (or join the open ticket)."""
         now = self._clock()
@@ -128,7 +180,7 @@ class Conversation:
             question_id = await tx.questions.add(patient.id, text, decision, via=via, now=now)
             question = await tx.questions.get(question_id)
             assert question is not None
-            turn = _Turn(tx, kb, patient, question, decision, now)
+            turn = _Turn(tx, kb, patient, question, decision, now, attachment)
             ticket = await tx.tickets.active_for(patient.id)
             if ticket is not None:
                 await self._join_ticket(turn, ticket)
@@ -162,7 +214,8 @@ class Conversation:
         reply = replies.urgent(turn.kb.texts, flag, self._eta(turn.now))
         await turn.tx.tickets.add_message(ticket_id, Author.BOT, reply.text, now=turn.now)
         turn.replies.append(reply)
-        turn.alerts.append(StaffAlert(ticket_id, True, f"🚨 {label}\n{turn.question.text}"))
+        text = f"🚨 {label}\n{turn.question.text}"
+        turn.alerts.append(StaffAlert(ticket_id, True, text, AlertEvent.OPENED, turn.attachment))
 
     async def _escalate(self, turn: _Turn) -> None:
         """Open a ticket: a handover rule fired, or nothing in the KB answers this."""
@@ -173,7 +226,8 @@ class Conversation:
         )
         eta = self._eta(turn.now)
         turn.replies.append(replies.escalation(turn.kb.texts, eta, handover=rule is not None))
-        turn.alerts.append(StaffAlert(ticket_id, False, f"{reason}\n{turn.question.text}"))
+        text = f"{reason}\n{turn.question.text}"
+        turn.alerts.append(StaffAlert(ticket_id, False, text, AlertEvent.OPENED, turn.attachment))
 
     async def _join_ticket(self, turn: _Turn, ticket: Ticket) -> None:
         """The patient is with staff: the message joins the ticket; red flags still answered."""
@@ -188,10 +242,13 @@ class Conversation:
             await tx.tickets.add_message(ticket.id, Author.BOT, reply.text, now=now)
             label = flag.label if flag is not None else "red flag"
             turn.replies.append(reply)
-            turn.alerts.append(StaffAlert(ticket.id, True, f"🚨 {label}\n{turn.question.text}"))
+            text = f"🚨 {label}\n{turn.question.text}"
+            alert = StaffAlert(ticket.id, True, text, AlertEvent.URGENT, turn.attachment)
+            turn.alerts.append(alert)
             return
         turn.replies.append(replies.followup(turn.kb.texts))
-        turn.alerts.append(StaffAlert(ticket.id, ticket.urgent, turn.question.text))
+        alert = StaffAlert(ticket.id, ticket.urgent, turn.question.text, attachment=turn.attachment)
+        turn.alerts.append(alert)
 
     async def _feedback(
         self, kb: KnowledgeBase, patient: Patient, question_id: int, *, helpful: bool
@@ -223,7 +280,8 @@ class Conversation:
                 tx, patient.id, question, reason=reason, urgent=False, now=now
             )
         text = question.text if question is not None else ""
-        await self._send_alerts([StaffAlert(ticket_id, False, f"{reason}\n{text}".strip())])
+        alert = StaffAlert(ticket_id, False, f"{reason}\n{text}".strip(), AlertEvent.OPENED)
+        await self._send_alerts([alert])
         return [replies.escalation(kb.texts, self._eta(now), handover=True)]
 
     def _eta(self, now: datetime) -> str:

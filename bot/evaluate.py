@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.kb_holder import DecisionMaker
 from faq.decision import Action, Decision
-from faq.matcher import Matcher
 
 OUT_OF_SCOPE = frozenset({"escalate", "urgent"})
 
@@ -113,7 +113,8 @@ def load_labelled(path: str | Path) -> list[LabelledQuestion]:
     return rows
 
 
-def evaluate(matcher: Matcher, rows: Iterable[LabelledQuestion]) -> EvalReport:
+def evaluate(matcher: DecisionMaker, rows: Iterable[LabelledQuestion]) -> EvalReport:
+    """Every row's decision by `matcher` (ours or a benchmark baseline), for scoring."""
     return EvalReport([Outcome(row, matcher.decide(row.text)) for row in rows])
 
 

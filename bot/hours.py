@@ -47,3 +47,20 @@ def _hhmm(value: time) -> str:
 
 def _md(day: date) -> str:
     return f"{day.month}月{day.day}日({_WEEKDAY_KANJI[day.weekday()]})"
+
+
+def business_minutes(clinic: Clinic, start: datetime, end: datetime) -> float:
+    """Minutes of business hours between `start` and `end` (0 if end is not after start)."""
+    tz = clinic.tz
+    start, end = start.astimezone(tz), end.astimezone(tz)
+    total = 0.0
+    day = start.date()
+    while day <= end.date():
+        span = _hours(clinic, day)
+        if span is not None:
+            opened = datetime.combine(day, span.open, tz)
+            closed = datetime.combine(day, span.close, tz)
+            overlap = min(closed, end) - max(opened, start)
+            total += max(0.0, overlap.total_seconds() / 60)
+        day += timedelta(days=1)
+    return total

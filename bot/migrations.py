@@ -80,7 +80,55 @@ _INITIAL: Migration = (
     "CREATE INDEX outbox_by_status ON outbox (status, channel, chat_id, id)",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_INITIAL,)
+# Messengers: updates kept until processed, staff topics, and what staff propose to learn.
+_MESSENGERS: Migration = (
+    # Every update is committed here before the messenger is told it arrived; the payload
+    # is dropped once processed (it holds names and messages), the key stays for dedup.
+    """CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        update_id TEXT NOT NULL,
+        payload TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+        received_at TEXT NOT NULL,
+        processed_at TEXT,
+        UNIQUE (channel, update_id)
+    )""",
+    "CREATE INDEX inbox_by_status ON inbox (status, channel, id)",
+    # One staff topic per patient, created once and reused for later tickets.
+    """CREATE TABLE staff_topics (
+        patient_id INTEGER PRIMARY KEY REFERENCES patients (id),
+        chat_id TEXT NOT NULL,
+        thread_id INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    # Every message the bot posted for a ticket, so a staff reply to one finds its ticket.
+    """CREATE TABLE staff_posts (
+        chat_id TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+        PRIMARY KEY (chat_id, message_id)
+    )""",
+    "CREATE INDEX staff_posts_by_ticket ON staff_posts (ticket_id, message_id)",
+    # A patient's question staff proposed as another phrasing of an entry (/learn).
+    """CREATE TABLE proposed_phrasings (
+        id INTEGER PRIMARY KEY,
+        faq_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        ticket_id INTEGER REFERENCES tickets (id),
+        staff_name TEXT,
+        status TEXT NOT NULL DEFAULT 'proposed'
+            CHECK (status IN ('proposed', 'accepted', 'rejected')),
+        created_at TEXT NOT NULL
+    )""",
+    "ALTER TABLE tickets ADD COLUMN reminded_at TEXT",
+    # How many parts of a long message were sent, so a retry does not repeat them.
+    "ALTER TABLE outbox ADD COLUMN progress INTEGER NOT NULL DEFAULT 0",
+    # After a failed attempt an item waits (back-off) until this time.
+    "ALTER TABLE outbox ADD COLUMN not_before TEXT",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _MESSENGERS)
 
 
 class SchemaTooNewError(Exception):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.messages import Reply
@@ -14,16 +16,40 @@ from bot.store import Store
 logger = logging.getLogger(__name__)
 
 Send = Callable[[OutboxItem], Awaitable[None]]
+FailureSink = Callable[[OutboxItem], Awaitable[None]]
+
+
+class PermanentFailure(Exception):
+    """A channel's `send` knows retrying cannot help (the patient blocked the bot, …)."""
+
+
+# Waits after the 1st, 2nd, … failed attempt of an item (the last one repeats).
+RETRY_DELAYS = (1.0, 5.0, 30.0, 60.0, 300.0)
+
+
+async def _log_failure(item: OutboxItem) -> None:
+    logger.error("outbox %d to %s: given up", item.id, item.channel)
 
 
 class Outbox:
     """Sends stored messages through a channel's `send`, in order, each once."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        on_failed: FailureSink = _log_failure,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        parallel: int = 8,
+    ) -> None:
         self._store = store
+        self._parallel = parallel
         self._clock = clock
-        # One deliverer at a time in this process keeps each chat's messages in order.
-        self._lock = asyncio.Lock()
+        self._on_failed = on_failed
+        self._retry_delays = tuple(retry_delays)
+        # One deliverer per channel at a time in this process keeps each chat in order.
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def enqueue(self, channel: str, chat_id: str, replies: Sequence[Reply]) -> list[int]:
         async with self._store.transaction() as tx:
@@ -42,44 +68,100 @@ class Outbox:
         async with self._store.transaction() as tx:
             return await tx.outbox.recover(channel, chat_id=chat_id)
 
+    async def pending(self, channel: str) -> int:
+        async with self._store.transaction(write=False) as tx:
+            return await tx.outbox.pending(channel)
+
     async def deliver(self, channel: str, send: Send, *, chat_id: str | None = None) -> int:
-        """Send pending items for a channel (or one chat); return how many were sent."""
-        async with self._lock:
+        """Send pending items for a channel (or one chat); return how many were sent.
+
+        Chats are served side by side (up to `parallel` at once), each chat's items in order.
+        """
+        async with self._locks.setdefault(channel, asyncio.Lock()):
             async with self._store.transaction() as tx:
-                items = await tx.outbox.claim(channel, chat_id=chat_id)
-            sent = 0
-            stalled: set[str] = set()
-            for index, item in enumerate(items):
-                if item.chat_id in stalled:
-                    continue
-                if await self._send_one(item, send):
-                    sent += 1
-                else:
-                    # Later messages to this chat wait, or they would arrive out of order.
-                    stalled.add(item.chat_id)
-                    await self._unclaim(i.id for i in items[index + 1 :] if i.chat_id in stalled)
-            return sent
+                items = await tx.outbox.claim(channel, self._clock(), chat_id=chat_id)
+            chats: dict[str, list[OutboxItem]] = {}
+            for item in items:
+                chats.setdefault(item.chat_id, []).append(item)
+            limit = asyncio.Semaphore(self._parallel)
+
+            async def one_chat(queue: list[OutboxItem]) -> int:
+                async with limit:
+                    for index, item in enumerate(queue):
+                        if not await self._send_one(item, send):
+                            # Later messages to this chat wait, or they would arrive out of order.
+                            await self._unclaim(i.id for i in queue[index + 1 :])
+                            return index
+                    return len(queue)
+
+            return sum(await asyncio.gather(*(one_chat(queue) for queue in chats.values())))
 
     async def _send_one(self, item: OutboxItem, send: Send) -> bool:
         try:
             await send(item)
-        except Exception:
+        except Exception as exc:
+            for_good = isinstance(exc, PermanentFailure)
             logger.warning(
-                "outbox %d to %s: delivery failed (attempt %d)",
+                "outbox %d to %s: delivery failed (attempt %d%s): %s",
                 item.id,
                 item.channel,
                 item.attempts + 1,
-                exc_info=True,
+                ", for good" if for_good else "",
+                type(exc).__name__,
+                exc_info=not for_good,
             )
+            delay = self._retry_delays[min(item.attempts, len(self._retry_delays) - 1)]
+            retry_at = self._clock() + timedelta(seconds=delay)
             async with self._store.transaction() as tx:
-                await tx.outbox.mark_failed(item.id)
+                given_up = await tx.outbox.mark_failed(
+                    item.id, retry_at=retry_at, for_good=for_good
+                )
+            if given_up:
+                await self._report(item)
             return False
         async with self._store.transaction() as tx:
             await tx.outbox.mark_sent(item.id, self._clock())
         return True
+
+    async def _report(self, item: OutboxItem) -> None:
+        try:
+            await self._on_failed(item)
+        except Exception:
+            logger.exception("outbox %d: reporting the failure failed", item.id)
 
     async def _unclaim(self, item_ids: Iterable[int]) -> None:
         ids = list(item_ids)
         if ids:
             async with self._store.transaction() as tx:
                 await tx.outbox.unclaim(ids)
+
+
+class Courier:
+    """Keeps one channel's outbox moving: delivers when kicked, and every `interval` seconds
+    for items whose back-off has passed or that another process queued (`faqbot tickets`)."""
+
+    def __init__(self, outbox: Outbox, channel: str, send: Send, *, interval: float = 1.0) -> None:
+        self._outbox = outbox
+        self.channel = channel
+        self._send = send
+        self._interval = interval
+        self._kicked = asyncio.Event()
+
+    def kick(self) -> None:
+        """Something was queued: deliver now."""
+        self._kicked.set()
+
+    async def run(self) -> None:
+        """Deliver until cancelled, starting with whatever a crash left half-sent."""
+        await self._outbox.recover(self.channel)
+        while True:
+            self._kicked.clear()
+            try:
+                await self._outbox.deliver(self.channel, self._send)
+            except Exception:  # the database is busy or gone: try again next round
+                logger.exception("outbox delivery for %s failed", self.channel)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancellation
+            # that stops this loop if a kick comes at the same moment.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._interval):
+                    await self._kicked.wait()

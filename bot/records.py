@@ -8,7 +8,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.messages import Choice, Reply, ReplyKind
+from bot.messages import Attachment, Choice, Reply, ReplyKind
+
+# Outbox items for the staff channel are addressed to a ticket: chat_id "ticket:<id>",
+# or STAFF_GENERAL for the staff room itself (answers to /pending in the main thread).
+STAFF_TICKET_PREFIX = "ticket:"
+STAFF_GENERAL = "general"
 
 
 class TicketStatus(StrEnum):
@@ -89,6 +94,7 @@ class OutboxItem:
     attempts: int
     created_at: datetime
     sent_at: datetime | None
+    progress: int = 0  # parts of the message already delivered
 
 
 def to_db_time(value: datetime) -> str:
@@ -107,7 +113,10 @@ def _time(value: str) -> datetime:
 def reply_payload(reply: Reply) -> str:
     """What the outbox keeps beside the text to rebuild the reply."""
     choices = [[c.label, c.payload] for c in reply.choices]
-    return json.dumps({"kind": reply.kind.value, "choices": choices}, ensure_ascii=False)
+    payload: dict[str, object] = {"kind": reply.kind.value, "choices": choices}
+    if reply.attachment is not None:
+        payload["attachment"] = [reply.attachment.kind, reply.attachment.ref]
+    return json.dumps(payload, ensure_ascii=False)
 
 
 def patient_from_row(row: Any) -> Patient:
@@ -168,10 +177,12 @@ def ticket_message_from_row(row: Any) -> TicketMessage:
 
 def outbox_from_row(row: Any) -> OutboxItem:
     payload = json.loads(row["payload"])
+    attachment = payload.get("attachment")
     reply = Reply(
         text=row["text"],
         choices=tuple(Choice(label, data) for label, data in payload.get("choices", ())),
         kind=ReplyKind(payload.get("kind", ReplyKind.ANSWER.value)),
+        attachment=Attachment(attachment[0], attachment[1]) if attachment else None,
     )
     return OutboxItem(
         id=row["id"],
@@ -182,4 +193,5 @@ def outbox_from_row(row: Any) -> OutboxItem:
         attempts=row["attempts"],
         created_at=_time(row["created_at"]),
         sent_at=from_db_time(row["sent_at"]),
+        progress=row["progress"],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.messages import (
+    Attachment,
     Choice,
     Reply,
     ReplyKind,
@@ -80,13 +81,23 @@ def not_understood(texts: Texts) -> Reply:
     return Reply(texts.not_understood, kind=ReplyKind.NOT_UNDERSTOOD)
 
 
+def file_without_ticket(texts: Texts) -> Reply:
+    """A photo or file the bot cannot read, outside a ticket: ask for words, or for staff."""
+    choice = Choice(texts.button_ask_staff, handover_payload())
+    return Reply(texts.not_understood, (choice,), ReplyKind.NOT_UNDERSTOOD)
+
+
 def welcome(texts: Texts) -> Reply:
     return Reply(texts.welcome, kind=ReplyKind.WELCOME)
 
 
-def staff_reply(texts: Texts, clinic: str, text: str) -> Reply:
+def staff_reply(
+    texts: Texts, clinic: str, text: str, attachment: Attachment | None = None
+) -> Reply:
+    """A staff member's words (or file) under the clinic's name, never the staff member's."""
     header = fill(texts.staff_reply_header, clinic=clinic)
-    return Reply(f"{header}\n{text}", kind=ReplyKind.STAFF_REPLY)
+    body = f"{header}\n{text}" if text else header
+    return Reply(body, kind=ReplyKind.STAFF_REPLY, attachment=attachment)
 
 
 def ticket_closed(texts: Texts) -> Reply:

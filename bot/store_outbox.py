@@ -10,8 +10,8 @@ import aiosqlite
 from bot.messages import Reply
 from bot.records import OutboxItem, outbox_from_row, reply_payload, to_db_time
 
-# After this many failed deliveries an item is 'failed' and left for staff to see.
-MAX_ATTEMPTS = 5
+# After this many failed deliveries an item is 'failed' and reported to staff.
+MAX_ATTEMPTS = 8
 
 
 class OutboxRepo:
@@ -28,14 +28,20 @@ class OutboxRepo:
         return cursor.lastrowid
 
     async def claim(
-        self, channel: str, *, chat_id: str | None = None, limit: int = 50
+        self, channel: str, now: datetime, *, chat_id: str | None = None, limit: int = 50
     ) -> list[OutboxItem]:
-        """Mark pending items 'sending' and return them oldest first; no one else gets them."""
+        """Mark due pending items 'sending' and return them oldest first; no one else gets them.
+
+        A chat whose oldest pending item is waiting out a back-off gets nothing, so its
+        messages keep their order.
+        """
         async with self._conn.execute(
             "UPDATE outbox SET status = 'sending' WHERE id IN ("
-            " SELECT id FROM outbox WHERE status = 'pending' AND channel = ?"
-            " AND (? IS NULL OR chat_id = ?) ORDER BY id LIMIT ?) RETURNING *",
-            (channel, chat_id, chat_id, limit),
+            " SELECT o.id FROM outbox AS o WHERE o.status = 'pending' AND o.channel = ?"
+            " AND (? IS NULL OR o.chat_id = ?) AND NOT EXISTS (SELECT 1 FROM outbox AS w"
+            " WHERE w.channel = o.channel AND w.chat_id = o.chat_id AND w.status = 'pending'"
+            " AND w.id <= o.id AND w.not_before > ?) ORDER BY o.id LIMIT ?) RETURNING *",
+            (channel, chat_id, chat_id, to_db_time(now), limit),
         ) as cursor:
             rows = await cursor.fetchall()
         # RETURNING gives no order guarantee.
@@ -47,14 +53,34 @@ class OutboxRepo:
             (to_db_time(now), item_id),
         )
 
-    async def mark_failed(self, item_id: int) -> None:
-        """Count a failed attempt; retry later unless attempts are used up."""
-        await self._conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1,"
-            " status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END"
-            " WHERE id = ?",
-            (MAX_ATTEMPTS, item_id),
-        )
+    async def mark_failed(
+        self, item_id: int, *, retry_at: datetime, for_good: bool = False
+    ) -> bool:
+        """Count a failed attempt; retry at `retry_at` unless attempts are used up or `for_good`.
+
+        Returns True when the item will not be tried again.
+        """
+        async with self._conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, not_before = ?,"
+            " status = CASE WHEN ? OR attempts + 1 >= ? THEN 'failed' ELSE 'pending' END"
+            " WHERE id = ? RETURNING status",
+            (to_db_time(retry_at), int(for_good), MAX_ATTEMPTS, item_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return row is not None and row["status"] == "failed"
+
+    async def set_progress(self, item_id: int, parts: int) -> None:
+        """Parts of a multi-part message delivered so far (a retry starts after them)."""
+        await self._conn.execute("UPDATE outbox SET progress = ? WHERE id = ?", (parts, item_id))
+
+    async def pending(self, channel: str) -> int:
+        """How many items of the channel wait to be sent (due or backing off)."""
+        async with self._conn.execute(
+            "SELECT COUNT(*) AS n FROM outbox WHERE channel = ? AND status = 'pending'",
+            (channel,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row["n"]) if row is not None else 0
 
     async def unclaim(self, item_ids: Iterable[int]) -> None:
         """Give back claimed items that were not attempted."""

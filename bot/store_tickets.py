@@ -58,6 +58,14 @@ class TicketRepo:
             row = await cursor.fetchone()
         return ticket_from_row(row) if row is not None else None
 
+    async def latest_for(self, patient_id: int) -> Ticket | None:
+        """The patient's newest ticket, closed or not."""
+        async with self._conn.execute(
+            f"{_SELECT} WHERE t.patient_id = ? ORDER BY t.id DESC LIMIT 1", (patient_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return ticket_from_row(row) if row is not None else None
+
     async def in_status(self, statuses: Iterable[TicketStatus]) -> list[Ticket]:
         """Tickets in these statuses, urgent first, then oldest first."""
         wanted = [s.value for s in statuses]

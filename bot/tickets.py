@@ -8,6 +8,8 @@ from datetime import datetime
 
 from bot import replies
 from bot.clock import Clock
+from bot.messages import Attachment
+from bot.patient_texts import ATTACHMENT_LABELS
 from bot.records import Author, QuestionRecord, Ticket, TicketMessage, TicketStatus
 from bot.store import Session, Store
 from faq.model import Texts
@@ -83,19 +85,26 @@ class TicketDesk:
             question = await tx.questions.get(ticket.question_id) if ticket.question_id else None
         return TicketView(ticket, thread, question)
 
-    async def reply(self, ticket_id: int, text: str, staff_name: str) -> int:
-        """Store a staff reply and queue it for the patient; return the outbox id."""
+    async def reply(
+        self, ticket_id: int, text: str, staff_name: str, *, attachment: Attachment | None = None
+    ) -> int:
+        """Store a staff reply (text, or a file with a caption) and queue it for the patient.
+
+        Returns the outbox id.
+        """
         text = text.strip()
-        if not text:
+        if not text and attachment is None:
             raise TicketError("the reply is empty")
         now = self._clock()
         async with self._store.transaction() as tx:
             ticket = await _existing(tx, ticket_id)
             if not ticket.active:
                 raise TicketError(f"ticket #{ticket_id} is closed; reopen it first")
-            reply = replies.staff_reply(self._texts(), self._clinic_name, text)
+            reply = replies.staff_reply(self._texts(), self._clinic_name, text, attachment)
+            # A file without words still shows in the thread, as what kind of file it was.
+            kept = text or (ATTACHMENT_LABELS[attachment.kind] if attachment else "")
             await tx.tickets.add_message(
-                ticket_id, Author.STAFF, text, now=now, staff_name=staff_name
+                ticket_id, Author.STAFF, kept, now=now, staff_name=staff_name
             )
             await tx.tickets.mark_responded(ticket_id, now)
             return await tx.outbox.enqueue(ticket.channel, ticket.chat_id, reply, now)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.config import Config, load_config
+from bot.config import Config, load_config, with_database
 from bot.store import Store
 
 DEFAULT_CONFIG = Path("config.yaml")
@@ -24,19 +24,19 @@ def load_settings(args: argparse.Namespace) -> Config:
         path = DEFAULT_CONFIG
     config = load_config(path)
     if args.db is not None:
-        config = config.model_copy(update={"database": args.db})
+        config = with_database(config, args.db)
     return config
 
 
 def kb_path(args: argparse.Namespace, config: Config) -> Path | None:
     """--kb if given, else the config's knowledge base (None: the bundled one)."""
     given: Path | None = getattr(args, "kb", None)
-    return given if given is not None else config.knowledge_base
+    return given if given is not None else config.faq.path
 
 
 @asynccontextmanager
 async def opened_store(config: Config) -> AsyncIterator[Store]:
-    store = await Store.open(config.database)
+    store = await Store.open(config.storage.path)
     try:
         yield store
     finally:

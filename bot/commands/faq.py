@@ -11,7 +11,7 @@ EXIT_INVALID = 1
 
 
 def run(args: argparse.Namespace) -> int:
-    path = args.path if args.path is not None else load_settings(args).knowledge_base
+    path = args.path if args.path is not None else load_settings(args).faq.path
     problems = validate(path)
     for problem in problems:
         print(problem)

@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from bot.config import Config
 from bot.core import Conversation
 from bot.kb_holder import KbHolder, Loaded
-from bot.messages import IncomingMessage, Reply, StaffAlert
+from bot.messages import Attachment, IncomingMessage, Reply, StaffAlert
 from bot.store import Store
 from faq.loader import load_kb
 from faq.matcher import Matcher
@@ -125,7 +126,13 @@ class Chat:
         self.last: Reply | None = None
         self._count = 0
 
-    async def push(self, text: str, *, kind: str = "text") -> None:
+    async def push(
+        self,
+        text: str,
+        *,
+        kind: Literal["text", "choice", "command"] = "text",
+        attachment: Attachment | None = None,
+    ) -> None:
         self._count += 1
         msg = IncomingMessage(
             channel=self.channel,
@@ -133,9 +140,13 @@ class Chat:
             chat_id=f"chat-{self.user_id}",
             text=text,
             message_id=str(self._count),
-            kind="choice" if kind == "choice" else "text",
+            kind=kind,
+            attachment=attachment,
         )
         self.replies.extend(await self.conv.handle(msg))
+
+    async def command(self, name: str) -> None:
+        await self.push(name, kind="command")
 
     async def press(self, label: str) -> None:
         """Press the button with this label under the last popped reply."""

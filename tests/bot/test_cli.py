@@ -200,3 +200,23 @@ def test_unusable_setup_is_one_line_and_exit_2(
 def test_unknown_ticket_is_refused_with_exit_1(tmp_path: Path) -> None:
     result = faqbot("--db", "db.sqlite3", "tickets", "reply", "9", "こんにちは", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (1, "faqbot: no ticket #9\n")
+
+
+def test_run_without_a_messenger_says_so_and_fails(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("clinic:\n  name: 青空皮膚科\n", encoding="utf-8")
+    result = faqbot("run", "--config", tmp_path / "config.yaml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no messenger is configured" in result.stderr
+    assert "faqbot chat" in result.stderr
+
+
+def test_run_without_the_token_names_the_variable(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(
+        "telegram:\n  token_env: CLINIC_BOT_TOKEN\n", encoding="utf-8"
+    )
+    result = faqbot("run", "--config", tmp_path / "config.yaml", cwd=tmp_path)
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        "faqbot: telegram.token_env: the environment variable CLINIC_BOT_TOKEN is not set"
+        " (it holds the bot token from @BotFather)",
+    )

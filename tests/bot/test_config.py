@@ -12,7 +12,10 @@ from bot.config import Config, ConfigError, Span, load_config
 REPO = Path(__file__).resolve().parents[2]
 
 GOOD = """\
-database: data/bot.sqlite3
+faq:
+  path: kb
+storage:
+  path: data/bot.sqlite3
 clinic:
   name: 青空皮膚科
   business_hours:
@@ -33,7 +36,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_no_config_file_means_defaults() -> None:
     config = load_config(None)
     assert config == Config()
-    assert (config.database, config.knowledge_base, config.clinic.timezone) == (
+    assert (config.storage.path, config.faq.path, config.clinic.timezone) == (
         Path("faqbot.sqlite3"),
         None,
         "Asia/Tokyo",
@@ -45,11 +48,52 @@ def test_the_documented_example_is_valid() -> None:
     assert config.telegram is not None
     assert config.line is not None
     assert config.clinic.business_hours.thu is None
+    assert (config.telegram.token_env, config.telegram.mode) == ("TELEGRAM_BOT_TOKEN", "polling")
+
+
+def test_every_option_of_the_example_has_a_comment() -> None:
+    """Each key line follows a comment; sections and the weekdays under business_hours excepted."""
+    lines = (REPO / "config.example.yaml").read_text(encoding="utf-8").splitlines()
+    weekdays = ("mon:", "tue:", "wed:", "thu:", "fri:", "sat:", "sun:")
+    uncommented = [
+        line.strip()
+        for before, line in zip(["", *lines], lines, strict=False)
+        if line.strip()
+        and not line.lstrip().startswith(("#", "-", *weekdays))
+        and not line.rstrip().endswith(":")
+        and not before.lstrip().startswith("#")
+    ]
+    assert uncommented == []
+
+
+def test_telegram_options_are_read_with_their_defaults(tmp_path: Path) -> None:
+    text = (
+        "telegram:\n  staff_chat_id: -100123\n  admin_ids: [42, 43]\n  mode: webhook\n"
+        "  webhook:\n    port: 8080\n    url: https://bot.example.jp/telegram\n"
+    )
+    telegram = load_config(write(tmp_path, text)).telegram
+    assert telegram is not None
+    assert (telegram.staff_chat_id, telegram.admin_ids, telegram.mode) == (
+        -100123,
+        (42, 43),
+        "webhook",
+    )
+    assert (telegram.token_env, telegram.base_url, telegram.webhook.secret_env) == (
+        "TELEGRAM_BOT_TOKEN",
+        None,
+        "TELEGRAM_WEBHOOK_SECRET",
+    )
+    assert (telegram.webhook.listen, telegram.webhook.port, telegram.webhook.path) == (
+        "127.0.0.1",
+        8080,
+        "/telegram",
+    )
 
 
 def test_values_are_read_and_relative_paths_are_beside_the_file(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD))
-    assert config.database == tmp_path / "data" / "bot.sqlite3"
+    assert config.storage.path == tmp_path / "data" / "bot.sqlite3"
+    assert config.faq.path == tmp_path / "kb"
     assert config.clinic.name == "青空皮膚科"
     assert config.clinic.business_hours.mon == Span(time(10), time(19))
     assert config.clinic.business_hours.tue == Span(time(9), time(18))  # default kept
@@ -87,7 +131,16 @@ def test_secrets_come_from_the_environment_and_stay_out_of_repr(
             "clinic:\n  holidays:\n    - 2026-12-31\n    - tomorrow\n",
             "config.yaml:4 clinic.holidays[1]: expected a date (YYYY-MM-DD)",
         ),
-        ("\ndatabse: x.db\n", "config.yaml:2 databse: unknown key (misspelt?)"),
+        ("\nstorage:\n  pth: x.db\n", "config.yaml:3 storage.pth: unknown key (misspelt?)"),
+        ("\n\ndatabase: x.db\n", "config.yaml:3 database: renamed: write it as storage.path"),
+        (
+            "telegram:\n  mode: pull\n",
+            "config.yaml:2 telegram.mode: Input should be 'polling' or 'webhook'",
+        ),
+        (
+            "telegram:\n  base_url: api.telegram.org\n",
+            "config.yaml:2 telegram.base_url: expected an http:// or https:// URL",
+        ),
         (
             "telegram:\n  staff_chat_id: staff\n",
             "config.yaml:2 telegram.staff_chat_id: expected an integer",
@@ -109,6 +162,9 @@ def test_secrets_come_from_the_environment_and_stay_out_of_repr(
         "unknown-zone",
         "bad-holiday",
         "misspelt-key",
+        "renamed-key",
+        "unknown-mode",
+        "base-url-not-a-url",
         "chat-id-not-int",
         "never-open",
         "yaml-syntax",

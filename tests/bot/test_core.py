@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.config import Config
 from bot.core import Conversation
 from bot.kb_holder import KbHolder, Loaded
-from bot.messages import Choice, ReplyKind, StaffAlert
+from bot.messages import AlertEvent, Choice, ReplyKind, StaffAlert
 from bot.records import Author, TicketStatus
 from bot.store import Store
 from faq.decision import Action
@@ -152,7 +152,9 @@ async def test_no_match_escalates_with_eta_and_saves_the_evidence(
     alcohol, blood = matcher.decide("駐車場はありますか？").candidates
     assert (alcohol.id, blood.id) == ("alcohol", "blood_donation")
     assert f"候補: alcohol ({alcohol.score:.2f}), blood_donation ({blood.score:.2f})" in note.text
-    assert alerts.sent == [StaffAlert(1, False, "ナレッジベースに該当なし\n駐車場はありますか？")]
+    assert alerts.sent == [
+        StaffAlert(1, False, "ナレッジベースに該当なし\n駐車場はありますか？", AlertEvent.OPENED)
+    ]
 
 
 async def test_escalation_after_hours_promises_the_next_business_day(
@@ -186,7 +188,7 @@ async def test_red_flag_gets_the_safety_message_and_an_urgent_ticket(
         ticket = await tx.tickets.get(1)
     assert ticket is not None
     assert (ticket.urgent, ticket.reason) == (True, "胸の痛み")
-    assert alerts.sent == [StaffAlert(1, True, "🚨 胸の痛み\n胸が痛いです")]
+    assert alerts.sent == [StaffAlert(1, True, "🚨 胸の痛み\n胸が痛いです", AlertEvent.OPENED)]
 
 
 async def test_while_a_ticket_is_open_messages_join_it_and_the_bot_stays_out(

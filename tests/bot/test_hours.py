@@ -63,3 +63,15 @@ def test_eta_uses_the_clinics_time_zone_whatever_the_clock_says() -> None:
 def test_is_open() -> None:
     assert is_open(CLINIC, datetime(2026, 11, 25, 9, 0, tzinfo=JST))
     assert not is_open(CLINIC, datetime(2026, 11, 23, 10, 0, tzinfo=JST))  # holiday
+
+
+def test_business_minutes_count_only_opening_hours() -> None:
+    from bot.config import Clinic
+    from bot.hours import business_minutes
+
+    clinic = Clinic()  # Mon-Fri 9-18, Sat 9-13, Sun closed
+    friday_evening = datetime(2026, 11, 27, 17, 30, tzinfo=JST)
+    monday_morning = datetime(2026, 11, 30, 9, 30, tzinfo=JST)
+    # 30 min Friday + 4 h Saturday + 30 min Monday
+    assert business_minutes(clinic, friday_evening, monday_morning) == 30 + 240 + 30
+    assert business_minutes(clinic, monday_morning, friday_evening) == 0

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from bot.messages import Reply
-from bot.outbox import Outbox
+from bot.outbox import Outbox, PermanentFailure
 from bot.records import OutboxItem
 from bot.store import Store
 from bot.store_outbox import MAX_ATTEMPTS
@@ -51,23 +52,52 @@ async def test_concurrent_deliverers_never_send_twice(store: Store, clock: Clock
     assert sorted(channel.sent, key=int) == [str(n) for n in range(10)]
 
 
-async def test_failed_message_is_retried_and_later_ones_wait(store: Store, clock: Clock) -> None:
-    outbox, channel = Outbox(store, clock), Channel(failures=1)
+async def test_failed_message_is_retried_after_a_pause_and_later_ones_wait(
+    store: Store, clock: Clock
+) -> None:
+    outbox, channel = Outbox(store, clock, retry_delays=[10]), Channel(failures=1)
     await outbox.enqueue("test", "c1", [Reply("first"), Reply("second")])
     await outbox.enqueue("test", "c2", [Reply("other chat")])
     assert await outbox.deliver("test", channel.send) == 1
     assert channel.sent == ["other chat"]
+    assert await outbox.deliver("test", channel.send) == 0  # still backing off
+    clock.now += timedelta(seconds=10)
     assert await outbox.deliver("test", channel.send) == 2
     assert channel.sent == ["other chat", "first", "second"]
 
 
+async def test_a_permanent_failure_is_not_retried_and_is_reported(
+    store: Store, clock: Clock
+) -> None:
+    reported: list[str] = []
+
+    async def report(item: OutboxItem) -> None:
+        reported.append(item.reply.text)
+
+    async def blocked(item: OutboxItem) -> None:
+        raise PermanentFailure("the patient blocked the bot")
+
+    outbox = Outbox(store, clock, on_failed=report)
+    await outbox.enqueue("test", "c1", [Reply("unwanted")])
+    assert await outbox.deliver("test", blocked) == 0
+    assert await statuses(store) == [("failed", 1)]
+    assert reported == ["unwanted"]
+
+
 async def test_message_fails_for_good_after_the_last_attempt(store: Store, clock: Clock) -> None:
-    outbox, channel = Outbox(store, clock), Channel(failures=MAX_ATTEMPTS)
+    reported: list[int] = []
+
+    async def report(item: OutboxItem) -> None:
+        reported.append(item.id)
+
+    outbox, channel = Outbox(store, clock, on_failed=report), Channel(failures=MAX_ATTEMPTS)
     await outbox.enqueue("test", "c1", [Reply("lost cause")])
     for _ in range(MAX_ATTEMPTS + 1):
         await outbox.deliver("test", channel.send)
+        clock.now += timedelta(hours=1)
     assert channel.sent == []
     assert await statuses(store) == [("failed", MAX_ATTEMPTS)]
+    assert reported == [1]
 
 
 async def test_other_channels_and_chats_are_left_alone(store: Store, clock: Clock) -> None:
@@ -85,7 +115,7 @@ async def test_message_a_crash_left_half_sent_is_sent_after_recovery(
     outbox, channel = Outbox(store, clock), Channel()
     await outbox.enqueue("test", "c1", [Reply("interrupted")])
     async with store.transaction() as tx:
-        await tx.outbox.claim("test")  # a deliverer claimed it, then the process died
+        await tx.outbox.claim("test", clock())  # a deliverer claimed it, then the process died
     assert await outbox.deliver("test", channel.send) == 0
     assert await outbox.recover("test") == 1
     assert await outbox.deliver("test", channel.send) == 1

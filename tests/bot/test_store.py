@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import aiosqlite
@@ -109,3 +110,62 @@ async def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path: Path) 
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="file is not a database"):
         await Store.open(path)
+
+
+async def patient_count(store: Store) -> int:
+    async with aiosqlite.connect(store.path) as conn:
+        cursor = await conn.execute("SELECT count(*) FROM patients")
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def test_a_transaction_inside_another_commits_with_it(store: Store, clock: Clock) -> None:
+    async with store.transaction() as outer:
+        await outer.patients.seen("test", "alice", "c1", clock())
+        async with store.transaction() as inner:
+            await inner.patients.seen("test", "bob", "c2", clock())
+        assert await patient_count(store) == 0  # nothing visible before the outer commit
+    assert await patient_count(store) == 2
+
+
+async def test_a_failed_inner_transaction_undoes_only_its_own_work(
+    store: Store, clock: Clock
+) -> None:
+    async with store.transaction() as outer:
+        await outer.patients.seen("test", "alice", "c1", clock())
+        with pytest.raises(RuntimeError):
+            async with store.transaction() as inner:
+                await inner.patients.seen("test", "bob", "c2", clock())
+                raise RuntimeError("boom")
+    async with store.transaction(write=False) as tx:
+        assert await tx.patients.find("test", "alice") is not None
+        assert await tx.patients.find("test", "bob") is None
+
+
+async def test_another_task_waits_for_the_open_transaction(store: Store, clock: Clock) -> None:
+    order: list[str] = []
+
+    async def other() -> None:
+        async with store.transaction() as tx:
+            await tx.patients.seen("test", "bob", "c2", clock())
+            order.append("other")
+
+    async with store.transaction() as tx:
+        task = asyncio.create_task(other())  # inherits nothing: it must wait its turn
+        await asyncio.sleep(0.01)
+        await tx.patients.seen("test", "alice", "c1", clock())
+        order.append("first")
+    await task
+    assert order == ["first", "other"]
+
+
+async def test_a_redelivered_update_is_kept_once(store: Store, clock: Clock) -> None:
+    async with store.transaction() as tx:
+        assert await tx.inbox.add("telegram", "7", '{"update_id": 7}', clock())
+        assert not await tx.inbox.add("telegram", "7", '{"update_id": 7}', clock())
+        assert await tx.inbox.add("line", "7", "{}", clock())  # another channel's 7
+        [row] = await tx.inbox.pending("telegram", limit=10)
+        await tx.inbox.finish(row.id, failed=False, now=clock())
+        assert not await tx.inbox.add("telegram", "7", '{"update_id": 7}', clock())
+        assert await tx.inbox.statuses("telegram") == [("7", "done")]

@@ -1,0 +1,209 @@
+"""The Telegram channel: its client, inbox worker, couriers and receiver, started and stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.error import InvalidToken, TelegramError
+
+from bot.channels import ChannelError
+from bot.channels.telegram.client import ALLOWED_UPDATES, PATIENTS, STAFF, build_bot
+from bot.channels.telegram.dispatch import Dispatcher
+from bot.channels.telegram.patients import PatientChats
+from bot.channels.telegram.polling import poll
+from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.staff import StaffRoom
+from bot.channels.telegram.webhook import WebhookServer, webhook_app
+from bot.clock import Clock
+from bot.config import TelegramConfig
+from bot.core import Conversation
+from bot.inbox import AfterCommit, Inbox
+from bot.kb_watch import Reloader, reload_report
+from bot.messages import Reply, ReplyKind
+from bot.outbox import Courier, Outbox
+from bot.staff_feed import StaffFeed
+from bot.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How long to wait for what; tests shorten these."""
+
+    request_timeout: float = 10.0
+    send_retry_delays: tuple[float, ...] = (0.5, 2.0, 5.0)
+    courier_interval: float = 1.0
+    poll_retry_delay: float = 5.0
+    rate_limit: bool = True
+    process_updates: bool = True  # False: receive and store only (for crash tests)
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """The channel-agnostic objects the Telegram channel works with."""
+
+    store: Store
+    outbox: Outbox
+    conversation: Conversation
+    feed: StaffFeed
+    reloader: Reloader
+    clock: Clock
+
+
+class TelegramChannel:
+    def __init__(
+        self,
+        settings: TelegramConfig,
+        parts: Parts,
+        *,
+        token: str,
+        webhook_secret: str | None = None,
+        timing: Timing = Timing(),
+    ) -> None:
+        self.settings = settings
+        self._parts = parts
+        self._secret = webhook_secret
+        self._timing = timing
+        self.bot = build_bot(
+            settings, token, timeout=timing.request_timeout, rate_limit=timing.rate_limit
+        )
+        self.sender = TelegramSender(
+            self.bot,
+            parts.store,
+            parts.clock,
+            staff_chat_id=settings.staff_chat_id,
+            urgent_pin=settings.urgent_pin,
+            urgent_mention=settings.urgent_mention,
+            retry_delays=timing.send_retry_delays,
+        )
+        interval = timing.courier_interval
+        self.couriers = (
+            Courier(parts.outbox, PATIENTS, self.sender.to_patient, interval=interval),
+            Courier(parts.outbox, STAFF, self.sender.to_staff, interval=interval),
+        )
+        self.inbox = Inbox(parts.store, PATIENTS, parts.clock)
+        admins = frozenset(settings.admin_ids)
+        staff = None
+        if settings.staff_chat_id is not None:
+            staff = StaffRoom(
+                chat_id=settings.staff_chat_id,
+                desk=parts.conversation.desk,
+                feed=parts.feed,
+                store=parts.store,
+                kb=parts.conversation.kb,
+                admin_ids=admins,
+                reload=lambda ticket_id: self._reload_then_tell(STAFF, parts.feed.key(ticket_id)),
+                clock=parts.clock,
+            )
+        self.dispatcher = Dispatcher(
+            self.bot,
+            patients=PatientChats(self.bot, parts.conversation, parts.store, parts.clock),
+            staff=staff,
+            staff_chat_id=settings.staff_chat_id,
+            admin_ids=admins,
+            reload_for=lambda chat_id: self._reload_then_tell(PATIENTS, str(chat_id)),
+            after_each=self._kick_after,
+        )
+        self.webhook: WebhookServer | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def kick(self) -> None:
+        """New outbox items: deliver them now."""
+        for courier in self.couriers:
+            courier.kick()
+
+    async def start(self) -> None:
+        try:
+            await self.bot.initialize()  # getMe: a wrong token fails here
+        except InvalidToken as exc:
+            raise ChannelError(f"telegram: the bot token was refused ({exc})") from None
+        await self._check_staff_chat()
+        if self.settings.mode == "webhook":
+            await self._start_webhook()
+        else:
+            await self.bot.delete_webhook()  # getUpdates refuses to work while one is set
+            self._spawn(
+                poll(
+                    self.bot,
+                    self.inbox,
+                    timeout=self.settings.poll_timeout,
+                    retry_delay=self._timing.poll_retry_delay,
+                )
+            )
+        if self._timing.process_updates:
+            self._spawn(self.inbox.run(self.dispatcher.handle))
+        for courier in self.couriers:
+            self._spawn(courier.run())
+        logger.info("telegram: started in %s mode as @%s", self.settings.mode, self.bot.username)
+
+    async def stop(self) -> None:
+        """Stop receiving first; updates not yet processed stay in the inbox for next time."""
+        if self.webhook is not None:
+            await self.webhook.stop()
+        for task in self.tasks:
+            task.cancel()
+        for task in list(self.tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.tasks.clear()
+        with contextlib.suppress(TelegramError):
+            await self.bot.shutdown()
+
+    async def notify_admins(self, text: str) -> None:
+        for admin in self.settings.admin_ids:
+            await self._parts.outbox.enqueue(PATIENTS, str(admin), [Reply(text)])
+        self.kick()
+
+    async def _kick_after(self) -> None:
+        self.kick()
+
+    def _reload_then_tell(self, channel: str, chat_key: str) -> AfterCommit:
+        async def reload() -> None:
+            problems = await self._parts.reloader.reload()
+            text = reload_report(problems, self._parts.reloader.entries)
+            kind = ReplyKind.STAFF_NOTICE if channel == STAFF else ReplyKind.ANSWER
+            await self._parts.outbox.enqueue(channel, chat_key, [Reply(text, kind=kind)])
+            self.kick()
+
+        return reload
+
+    async def _start_webhook(self) -> None:
+        hook = self.settings.webhook
+        if self._secret is None:
+            raise ChannelError(f"telegram.webhook.secret_env: {hook.secret_env} is not set")
+        app = webhook_app(self.inbox, path=hook.path, secret=self._secret)
+        self.webhook = WebhookServer(app, listen=hook.listen, port=hook.port)
+        await self.webhook.start()
+        if hook.url is not None:
+            await self.bot.set_webhook(
+                hook.url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
+            )
+
+    async def _check_staff_chat(self) -> None:
+        chat_id = self.settings.staff_chat_id
+        if chat_id is None:
+            logger.warning("telegram.staff_chat_id is not set: tickets only via `faqbot tickets`")
+            return
+        try:
+            chat = await self.bot.get_chat(chat_id)
+            member = await self.bot.get_chat_member(chat_id, self.bot.id)
+        except TelegramError as exc:
+            logger.error(
+                "telegram: cannot see the staff chat (%s); is the bot in it?", type(exc).__name__
+            )
+            return
+        self.sender.staff_is_forum = bool(chat.is_forum)
+        if not chat.is_forum:
+            logger.warning("telegram: the staff chat has no topics; tickets thread by replies")
+        if member.status != "administrator":
+            logger.warning("telegram: the bot is no admin of the staff chat: no topics, no pins")
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self.tasks.add(task)  # kept: a task nobody references may be collected mid-way

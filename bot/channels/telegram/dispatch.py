@@ -1,0 +1,65 @@
+"""Routing one stored update: patients' private chats, the staff group, admins; nothing else."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot.channels.telegram.client import TelegramBot
+from bot.channels.telegram.patients import PatientChats, command_of
+from bot.channels.telegram.staff import StaffRoom
+from bot.inbox import AfterCommit
+
+logger = logging.getLogger(__name__)
+
+ReloadFor = Callable[[int], AfterCommit]  # reload and report to an admin's private chat
+
+
+class Dispatcher:
+    """The inbox handler of the Telegram channel."""
+
+    def __init__(
+        self,
+        bot: TelegramBot,
+        *,
+        patients: PatientChats,
+        staff: StaffRoom | None,
+        staff_chat_id: int | None,
+        admin_ids: frozenset[int],
+        reload_for: ReloadFor,
+        after_each: AfterCommit,
+    ) -> None:
+        self._bot = bot
+        self._patients = patients
+        self._staff = staff
+        self._staff_chat_id = staff_chat_id
+        self._admins = admin_ids
+        self._reload_for = reload_for
+        self._after_each = after_each
+
+    async def handle(self, payload: str) -> list[AfterCommit]:
+        update = Update.de_json(json.loads(payload), self._bot)
+        return [*await self._route(update), self._after_each]
+
+    async def _route(self, update: Update) -> list[AfterCommit]:
+        query = update.callback_query
+        if query is not None:
+            private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
+            return await self._patients.on_callback(query) if private else []
+        message = update.message
+        if message is None or message.from_user is None:
+            return []  # edits, joins and other updates we did not ask for
+        if message.chat.type == ChatType.PRIVATE:
+            if command_of(message) == "reload" and message.from_user.id in self._admins:
+                return [self._reload_for(message.chat.id)]
+            return await self._patients.on_message(message)
+        if self._staff is not None and message.chat.id == self._staff_chat_id:
+            return await self._staff.on_message(message)
+        logger.info(
+            "update %d from a chat that is neither private nor staff: ignored", update.update_id
+        )
+        return []

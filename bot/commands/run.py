@@ -1,0 +1,60 @@
+"""`faqbot run`: start every messenger the config enables, until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from bot.commands.common import UsageError, load_settings
+from bot.config import Config
+
+logger = logging.getLogger(__name__)
+
+EXIT_UNUSABLE = 2
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_settings(args)
+    telegram = config.telegram
+    if telegram is None:
+        print(
+            "faqbot: no messenger is configured: add a `telegram:` section to the config"
+            " (see config.example.yaml); `faqbot chat` talks to the bot in this terminal",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    if config.line is not None:
+        logger.warning("line: the LINE channel is not available yet; that section is ignored")
+    if telegram.token() is None:
+        raise UsageError(
+            f"telegram.token_env: the environment variable {telegram.token_env} is not set"
+            " (it holds the bot token from @BotFather)"
+        )
+    if telegram.mode == "webhook" and telegram.webhook.secret() is None:
+        raise UsageError(
+            f"telegram.webhook.secret_env: the environment variable"
+            f" {telegram.webhook.secret_env} is not set (webhook mode needs a secret)"
+        )
+    from bot.channels import ChannelError
+
+    try:
+        asyncio.run(_serve(config))
+    except ChannelError as exc:
+        print(f"faqbot: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    return 0
+
+
+async def _serve(config: Config) -> None:
+    from bot.app import App
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    async with await App.open(config) as app:
+        logger.info("faqbot is running; Ctrl-C stops it")
+        await app.wait(stopping)
