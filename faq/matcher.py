@@ -30,15 +30,16 @@ W_PHRASING, W_VOCABULARY, W_KEYWORD = 0.5, 0.2, 0.3
 W_CONTAINED = 0.6
 # Edit-distance ratios of readings below this say nothing.
 RATIO_FLOOR = 70.0
-# Up to this many phrasings, every reading is compared by edit distance; beyond,
-# only the RATIO_SHORTLIST that share the most with the message.
+# Up to this many phrasings every reading is compared by edit distance; beyond,
+# only those of the entries already found.
 RATIO_SCAN_ALL = 20_000
-RATIO_SHORTLIST = 2_000
 # How much a feature no entry has weighs, relative to the rarest known one.
 UNSEEN_WEIGHT = 0.25
-# Features more entries than this share are left out of the overlap sums (their
-# weight is small and their posting lists are long).
-COMMON_SHARE = 0.7
+# Candidates are the SHORTLIST phrasings sharing the most features that at most
+# SELECTIVE_SHARE of all phrasings (or SELECTIVE_MIN) have.
+SHORTLIST = 100
+SELECTIVE_SHARE = 0.02
+SELECTIVE_MIN = 200
 # A keyword word used by at most this many entries is matched in any conjugation.
 SPECIFIC_LEMMA_ENTRIES = 3
 
@@ -80,10 +81,6 @@ class Matcher:
         vocabularies = [set().union(*(f for _, _, f in phr)) for phr in raw]
         self._idf = _idf(vocabularies)
         self._unseen = math.log(1 + (len(raw) + 0.5) / 0.5) * UNSEEN_WEIGHT
-        # the idf of a feature more than COMMON_SHARE of the entries have
-        n = len(raw)
-        common_df = COMMON_SHARE * n
-        self._common = math.log(1 + (n - common_df + 0.5) / (common_df + 0.5))
         self._keywords = KeywordIndex(
             [e.keywords for e in self._entries],
             self.normalizer,
@@ -95,14 +92,16 @@ class Matcher:
             for text, reading, feats in phr
         ]
         self._phrasing_readings = [p.reading for p in self._phrasings]
+        self._vocab = [frozenset(v) for v in vocabularies]
         self._index: dict[str, list[int]] = defaultdict(list)
+        self._entry_phrasings: list[list[int]] = [[] for _ in self._entries]
         for n, p in enumerate(self._phrasings):
+            self._entry_phrasings[p.entry].append(n)
             for f in p.features:
                 self._index[f].append(n)
-        self._entry_index: dict[str, list[int]] = defaultdict(list)
-        for i, vocabulary in enumerate(vocabularies):
-            for f in vocabulary:
-                self._entry_index[f].append(i)
+        # a feature in more phrasings than this is too common to find candidates by
+        self._selective = max(SELECTIVE_MIN, int(SELECTIVE_SHARE * len(self._phrasings)))
+        self._by_id = {e.id: e for e in self._entries}
 
     def decide(self, text: str, *, top: int = 3) -> Decision:
         """The decision for one message, with its score and best candidates."""
@@ -111,7 +110,7 @@ class Matcher:
         if red_flag is not None:
             flag, term = red_flag
             return Decision(Action.URGENT, None, 1.0, rule_id=flag.id, reason=f"red flag: {term}")
-        candidates = self.rank(message)[: max(top, 2)]
+        candidates = self.rank(message, limit=max(top, 2))
         handover = self._handover.first_match(message)
         if handover is not None:
             rule, term = handover
@@ -125,33 +124,50 @@ class Matcher:
             )
         return self._band(candidates, top)
 
-    def rank(self, message: Analysis) -> list[Candidate]:
-        """Every entry with some evidence, best first."""
+    def rank(self, message: Analysis, *, limit: int = 10) -> list[Candidate]:
+        """The `limit` best entries with any evidence, best first."""
         keyword, message = self._keywords.hits(message)
         features = _features(message)
+        present = frozenset(features)
         q_weight = self._weight(features) or 1.0
-        shared, explained = self._shared_weights(features)
         best: dict[int, tuple[float, str]] = {}
-        for n, weight in shared.items():
+        for n in self._shortlist(features, keyword):
             p = self._phrasings[n]
+            shared = self._weight(present.intersection(p.features))
             # F1 of the two, or (long messages) how much of the phrasing the message holds
-            overlap = max(2 * weight / (q_weight + p.weight), W_CONTAINED * weight / p.weight)
+            overlap = max(2 * shared / (q_weight + p.weight), W_CONTAINED * shared / p.weight)
             if overlap > best.get(p.entry, (0.0, ""))[0]:
                 best[p.entry] = (overlap, p.text)
         # edit distance catches typos the bigrams miss
-        for n, ratio in self._close_readings(message.reading, shared):
+        for n, ratio in self._close_readings(message.reading, best):
             p = self._phrasings[n]
             if _rescale(ratio) > best.get(p.entry, (0.0, ""))[0]:
                 best[p.entry] = (_rescale(ratio), p.text)
         scores = []
         for i in set(best) | set(keyword):
             phrasing, matched = best.get(i, (0.0, self._entries[i].question))
-            vocabulary = explained.get(i, 0.0) / q_weight
+            vocabulary = self._weight(present.intersection(self._vocab[i])) / q_weight
             score = (
                 W_PHRASING * phrasing + W_VOCABULARY * vocabulary + W_KEYWORD * keyword.get(i, 0)
             )
             scores.append(Candidate(self._entries[i].id, round(score, 4), matched))
-        return sorted(scores, key=lambda c: (-c.score, c.id))
+        return heapq.nsmallest(limit, scores, key=lambda c: (-c.score, c.id))
+
+    def _shortlist(self, features: Sequence[str], keyword: dict[int, float]) -> set[int]:
+        """Phrasings worth scoring: the SHORTLIST sharing the most selective features with
+        the message (features in many phrasings, like です, would touch them all), and
+        every phrasing of an entry whose keyword occurs."""
+        shared: dict[int, float] = defaultdict(float)
+        for f in features:
+            postings = self._index.get(f)
+            if postings and len(postings) <= self._selective:
+                weight = self._idf[f]
+                for n in postings:
+                    shared[n] += weight
+        picked = set(heapq.nlargest(SHORTLIST, shared, key=shared.__getitem__))
+        for i in keyword:
+            picked.update(self._entry_phrasings[i])
+        return picked
 
     def _band(self, candidates: list[Candidate], top: int) -> Decision:
         t = self.thresholds
@@ -179,7 +195,7 @@ class Matcher:
         return Decision(Action.CLARIFY, None, best.score, shown, reason="unsure", choices=choices)
 
     def _is_faq(self, entry_id: str) -> bool:
-        entry = self.kb.entry(entry_id)
+        entry = self._by_id.get(entry_id)
         return entry is not None and entry.kind == "faq"
 
     def _phrasings_of(self, index: int, entry: Entry) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -189,35 +205,22 @@ class Matcher:
             out.append((text, analysis.reading, _features(analysis)))
         return out
 
-    def _close_readings(self, reading: str, shared: dict[int, float]) -> list[tuple[int, float]]:
+    def _close_readings(
+        self, reading: str, best: dict[int, tuple[float, str]]
+    ) -> list[tuple[int, float]]:
         """(phrasing, ratio) for phrasings whose reading is within edit distance of the
-        message's: all of them in a small knowledge base, the best-overlapping few
-        thousand in a large one (the scan is linear, the shortlist is not)."""
+        message's: all of them in a small knowledge base; in a large one (the scan is
+        linear) the phrasings of the entries already found."""
         if len(self._phrasings) <= RATIO_SCAN_ALL:
             numbers: Sequence[int] = range(len(self._phrasings))
             readings = self._phrasing_readings
         else:
-            numbers = heapq.nlargest(RATIO_SHORTLIST, shared, key=shared.__getitem__)
+            numbers = [n for i in best for n in self._entry_phrasings[i]]
             readings = [self._phrasing_readings[n] for n in numbers]
         found = process.extract(
             reading, readings, scorer=fuzz.ratio, score_cutoff=RATIO_FLOOR, limit=None
         )
         return [(numbers[i], ratio) for _, ratio, i in found]
-
-    def _shared_weights(self, features: Iterable[str]) -> tuple[dict[int, float], dict[int, float]]:
-        """The weight each phrasing, and each entry's vocabulary, shares with the message,
-        summed along the inverted indexes."""
-        phrasings: dict[int, float] = defaultdict(float)
-        entries: dict[int, float] = defaultdict(float)
-        for f in features:
-            weight = self._idf.get(f)
-            if weight is None or weight < self._common:
-                continue  # unknown, or so common (です) that its long posting list says little
-            for n in self._index[f]:
-                phrasings[n] += weight
-            for i in self._entry_index[f]:
-                entries[i] += weight
-        return phrasings, entries
 
     def _weight(self, features: Iterable[str]) -> float:
         # A feature no entry has weighs most: a message full of words the knowledge
