@@ -17,6 +17,8 @@ FUZZY_KEYWORD = 0.7
 FUZZY_PREFILTER = 70.0
 MIN_TYPO_READING = 5  # shorter kana words differ by one kana from other words
 MIN_TYPO_KANJI = 4
+# Bigrams in more typo candidates than this share (or GRAM_CAP_MIN) are not walked.
+GRAM_CAP_SHARE, GRAM_CAP_MIN = 0.02, 50
 _KANJI = re.compile(r"[\u3400-\u9fff々]+")
 # Shorter readings (うみ: 海 but also 膿) occur by chance inside other words.
 MIN_READING = 3
@@ -64,45 +66,46 @@ class KeywordIndex:
         for k in self._keywords:
             for lemma in k.lemmas:
                 self._by_lemma[lemma].append(k)
-        self._typo_readings = [k for k in self._keywords if len(k.reading) >= MIN_TYPO_READING]
-        self._typo_kanji = [
-            k
-            for k in self._keywords
-            if len(k.surface) >= MIN_TYPO_KANJI and _KANJI.fullmatch(k.surface)
-        ]
-        self._typo_reading_grams = _GramIndex([k.reading for k in self._typo_readings])
-        self._typo_kanji_grams = _GramIndex([k.surface for k in self._typo_kanji])
+        # typo candidates, one per distinct form (many keywords share a reading)
+        self._typo_readings = {
+            r: ks for r, ks in self._by_reading.items() if len(r) >= MIN_TYPO_READING
+        }
+        self._typo_kanji = {
+            w: ks
+            for w, ks in self._by_surface.items()
+            if len(w) >= MIN_TYPO_KANJI and _KANJI.fullmatch(w)
+        }
+        self._typo_reading_grams = _GramIndex(list(self._typo_readings))
+        self._typo_kanji_grams = _GramIndex(list(self._typo_kanji))
 
     def hits(self, message: Analysis) -> tuple[dict[int, float], Analysis]:
         """Evidence per entry (1.0 exact, 0.7 with a typo) and the message with typos fixed."""
         hits: dict[int, float] = {}
         # a wrong kanji with another reading (初期悪下 for 初期悪化): fix it and read again
         fixed = message.surface
-        for n in self._typo_kanji_grams.near(message.compact):
-            k = self._typo_kanji[n]
-            typo = fuzzy_find(k.surface, message.compact)
-            if (
-                typo
-                and _KANJI.fullmatch(typo)
-                and typo in fixed
-                and k.surface not in message.compact
-            ):
-                hits[k.entry] = FUZZY_KEYWORD
-                fixed = fixed.replace(typo, k.surface)
+        for word in self._typo_kanji_grams.near(message.compact):
+            if word in message.compact:
+                continue
+            typo = fuzzy_find(word, message.compact)
+            if typo and _KANJI.fullmatch(typo) and typo in fixed:
+                hits.update(dict.fromkeys((k.entry for k in self._typo_kanji[word]), FUZZY_KEYWORD))
+                fixed = fixed.replace(typo, word)
         if fixed != message.surface:
             message = self._normalizer.analyse(fixed)
         for entry in self._exact(message):
             hits.setdefault(entry, 1.0)
-        # a kana typo (リバンウド): Shared bigrams shortlist keywords, OSA confirms each
+        # a kana typo (リバンウド): shared bigrams shortlist readings, OSA confirms each
         reading = message.reading
-        for n in self._typo_reading_grams.near(message.reading):
-            k = self._typo_readings[n]
-            if k.entry in hits or k.reading in message.reading:
+        for word in self._typo_reading_grams.near(message.reading):
+            if word in message.reading:
                 continue
-            typo = fuzzy_find(k.reading, message.reading)
-            if typo is not None:
-                hits[k.entry] = FUZZY_KEYWORD
-                reading = reading.replace(typo, k.canonical)
+            typo = fuzzy_find(word, message.reading)
+            if typo is None:
+                continue
+            for k in self._typo_readings[word]:
+                if k.entry not in hits:
+                    hits[k.entry] = FUZZY_KEYWORD
+                    reading = reading.replace(typo, k.canonical)
         return hits, replace(message, reading=reading)
 
     def _exact(self, message: Analysis) -> set[int]:
@@ -180,22 +183,27 @@ class _GramIndex:
     """Words by their character bigrams, to shortlist those a text may hold with a typo."""
 
     def __init__(self, words: Sequence[str]) -> None:
+        self._words = list(words)
         self._needed = []
         self._postings: dict[str, list[int]] = defaultdict(list)
-        for n, word in enumerate(words):
+        for n, word in enumerate(self._words):
             grams = _bigrams(word)
             for gram in grams:
                 self._postings[gram].append(n)
             # one edit breaks at most 3 bigrams (a swap), two edits 6
             self._needed.append(max(len(grams) - (3 if len(word) < 9 else 6), 1))
+        # a bigram most words have (ょう) finds nothing particular: it is not walked
+        self._cap = max(GRAM_CAP_MIN, int(GRAM_CAP_SHARE * len(self._words)))
 
-    def near(self, text: str) -> list[int]:
+    def near(self, text: str) -> list[str]:
         """Words sharing enough bigrams with `text` to be in it with one typo (two if long)."""
         shared: dict[int, int] = defaultdict(int)
         for gram in _bigrams(text):
-            for n in self._postings.get(gram, ()):
-                shared[n] += 1
-        return sorted(n for n, count in shared.items() if count >= self._needed[n])
+            postings = self._postings.get(gram, ())
+            if len(postings) <= self._cap:
+                for n in postings:
+                    shared[n] += 1
+        return [self._words[n] for n in sorted(shared) if shared[n] >= self._needed[n]]
 
 
 def _bigrams(text: str) -> list[str]:

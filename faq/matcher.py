@@ -38,6 +38,8 @@ UNSEEN_WEIGHT = 0.25
 # Candidates are the SHORTLIST phrasings sharing the most features that at most
 # SELECTIVE_SHARE of all phrasings (or SELECTIVE_MIN) have.
 SHORTLIST = 100
+# Entries given the full score (with vocabulary evidence), best by the rest first.
+ENTRY_SHORTLIST = 30
 SELECTIVE_SHARE = 0.02
 SELECTIVE_MIN = 200
 # A keyword word used by at most this many entries is matched in any conjugation.
@@ -131,7 +133,7 @@ class Matcher:
         present = frozenset(features)
         q_weight = self._weight(features) or 1.0
         best: dict[int, tuple[float, str]] = {}
-        for n in self._shortlist(features, keyword):
+        for n in self._shortlist(features):
             p = self._phrasings[n]
             shared = self._weight(present.intersection(p.features))
             # F1 of the two, or (long messages) how much of the phrasing the message holds
@@ -143,8 +145,14 @@ class Matcher:
             p = self._phrasings[n]
             if _rescale(ratio) > best.get(p.entry, (0.0, ""))[0]:
                 best[p.entry] = (_rescale(ratio), p.text)
+        # vocabulary evidence (at most W_VOCABULARY) only for the entries ahead without it
+        ahead = heapq.nlargest(
+            max(limit, ENTRY_SHORTLIST),
+            set(best) | set(keyword),
+            key=lambda i: W_PHRASING * best.get(i, (0.0, ""))[0] + W_KEYWORD * keyword.get(i, 0),
+        )
         scores = []
-        for i in set(best) | set(keyword):
+        for i in ahead:
             phrasing, matched = best.get(i, (0.0, self._entries[i].question))
             vocabulary = self._weight(present.intersection(self._vocab[i])) / q_weight
             score = (
@@ -153,10 +161,9 @@ class Matcher:
             scores.append(Candidate(self._entries[i].id, round(score, 4), matched))
         return heapq.nsmallest(limit, scores, key=lambda c: (-c.score, c.id))
 
-    def _shortlist(self, features: Sequence[str], keyword: dict[int, float]) -> set[int]:
+    def _shortlist(self, features: Sequence[str]) -> list[int]:
         """Phrasings worth scoring: the SHORTLIST sharing the most selective features with
-        the message (features in many phrasings, like です, would touch them all), and
-        every phrasing of an entry whose keyword occurs."""
+        the message (features in many phrasings, like です, would touch them all)."""
         shared: dict[int, float] = defaultdict(float)
         for f in features:
             postings = self._index.get(f)
@@ -164,10 +171,7 @@ class Matcher:
                 weight = self._idf[f]
                 for n in postings:
                     shared[n] += weight
-        picked = set(heapq.nlargest(SHORTLIST, shared, key=shared.__getitem__))
-        for i in keyword:
-            picked.update(self._entry_phrasings[i])
-        return picked
+        return heapq.nlargest(SHORTLIST, shared, key=shared.__getitem__)
 
     def _band(self, candidates: list[Candidate], top: int) -> Decision:
         t = self.thresholds
