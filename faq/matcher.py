@@ -40,7 +40,7 @@ UNSEEN_WEIGHT = 0.25
 SHORTLIST = 100
 # Entries given the full score (with vocabulary evidence), best by the rest first.
 ENTRY_SHORTLIST = 30
-SELECTIVE_SHARE = 0.02
+SELECTIVE_SHARE = 0.005
 SELECTIVE_MIN = 200
 # A keyword word used by at most this many entries is matched in any conjugation.
 SPECIFIC_LEMMA_ENTRIES = 3
