@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from bot import menu, patient_texts, privacy, replies
+from bot import menu, privacy, replies
+from bot.attachments import ATTACHMENT_LABELS
 from bot.clock import Clock, utc_now
 from bot.config import Config
 from bot.hours import eta_text
@@ -125,7 +126,7 @@ class Conversation:
         if name == "staff":
             return await self._handover(kb, patient, None)
         if name == "forget":
-            return [privacy.confirm()]
+            return [privacy.confirm(kb.texts)]
         return [replies.not_understood(kb.texts)]
 
     async def _choice(self, loaded: Loaded, patient: Patient, payload: str) -> list[Reply]:
@@ -145,7 +146,9 @@ class Conversation:
                 reply = menu.category(loaded.kb, index)
                 return [reply if reply is not None else menu.menu(loaded.kb)]
             case ForgetChoice(confirmed):
-                return [await privacy.forget(self._store, patient, confirmed=confirmed)]
+                return [
+                    await privacy.forget(self._store, loaded.kb.texts, patient, confirmed=confirmed)
+                ]
         return [replies.not_understood(texts)]
 
     async def _file_only(
@@ -157,7 +160,7 @@ class Conversation:
             ticket = await tx.tickets.active_for(patient.id)
             if ticket is None:
                 return [replies.file_without_ticket(kb.texts)]
-            label = patient_texts.ATTACHMENT_LABELS[attachment.kind]
+            label = ATTACHMENT_LABELS[attachment.kind]
             await tx.tickets.add_message(ticket.id, Author.PATIENT, label, now=now)
             if ticket.status is TicketStatus.ANSWERED:
                 await tx.tickets.set_status(ticket.id, TicketStatus.OPEN, now)

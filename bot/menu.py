@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot import patient_texts
 from bot.messages import Choice, Reply, ReplyKind, faq_payload, menu_payload
 from bot.replies import fill
 from faq.model import KnowledgeBase
@@ -21,8 +20,8 @@ def menu_choices(kb: KnowledgeBase) -> tuple[Choice, ...]:
     return tuple(Choice(name, menu_payload(n)) for n, name in enumerate(categories(kb)))
 
 
-def menu(kb: KnowledgeBase, text: str = patient_texts.MENU_PROMPT) -> Reply:
-    return Reply(text, menu_choices(kb), ReplyKind.MENU)
+def menu(kb: KnowledgeBase, text: str | None = None) -> Reply:
+    return Reply(text or kb.texts.menu_prompt, menu_choices(kb), ReplyKind.MENU)
 
 
 def category(kb: KnowledgeBase, index: int) -> Reply | None:
@@ -36,7 +35,7 @@ def category(kb: KnowledgeBase, index: int) -> Reply | None:
         for e in kb.entries
         if e.kind == "faq" and e.category == name
     )
-    return Reply(fill(patient_texts.CATEGORY_PROMPT, category=name), choices, ReplyKind.MENU)
+    return Reply(fill(kb.texts.category_prompt, category=name), choices, ReplyKind.MENU)
 
 
 def welcome(kb: KnowledgeBase) -> Reply:
@@ -48,7 +47,7 @@ def welcome(kb: KnowledgeBase) -> Reply:
 
 def help_reply(kb: KnowledgeBase) -> Reply:
     return Reply(
-        f"{kb.texts.welcome.strip()}\n\n{patient_texts.HELP_COMMANDS}",
+        f"{kb.texts.welcome.strip()}\n\n{kb.texts.help.strip()}",
         menu_choices(kb),
         ReplyKind.WELCOME,
     )

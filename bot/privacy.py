@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from bot import patient_texts
 from bot.messages import Choice, Reply, ReplyKind, forget_payload
 from bot.records import Patient
 from bot.store import Store
+from faq.model import Texts
 
 
-def confirm() -> Reply:
+def confirm(texts: Texts) -> Reply:
     """Ask before deleting: it cannot be undone."""
     choices = (
-        Choice(patient_texts.BUTTON_FORGET_YES, forget_payload(confirmed=True)),
-        Choice(patient_texts.BUTTON_FORGET_NO, forget_payload(confirmed=False)),
+        Choice(texts.button_forget_yes, forget_payload(confirmed=True)),
+        Choice(texts.button_forget_no, forget_payload(confirmed=False)),
     )
-    return Reply(patient_texts.FORGET_CONFIRM, choices, ReplyKind.FORGET)
+    return Reply(texts.forget_confirm, choices, ReplyKind.FORGET)
 
 
-async def forget(store: Store, patient: Patient, *, confirmed: bool) -> Reply:
+async def forget(store: Store, texts: Texts, patient: Patient, *, confirmed: bool) -> Reply:
     """Delete everything about the patient if they confirmed; say what happened."""
     if not confirmed:
-        return Reply(patient_texts.FORGET_CANCELLED, kind=ReplyKind.FORGET)
+        return Reply(texts.forget_cancelled, kind=ReplyKind.FORGET)
     async with store.transaction() as tx:
         await tx.patients.forget(patient)
-    return Reply(patient_texts.FORGET_DONE, kind=ReplyKind.FORGET)
+    return Reply(texts.forget_done, kind=ReplyKind.FORGET)

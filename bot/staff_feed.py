@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot.attachments import ATTACHMENT_LABELS
 from bot.clock import Clock
 from bot.config import Clinic
 from bot.messages import AlertEvent, Reply, ReplyKind, StaffAlert
-from bot.patient_texts import ATTACHMENT_LABELS
 from bot.records import STAFF_GENERAL, STAFF_TICKET_PREFIX, OutboxItem, Ticket, TicketStatus
 from bot.store import Session, Store
 from bot.tickets import evidence_note

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import replies
+from bot.attachments import ATTACHMENT_LABELS
 from bot.clock import Clock
 from bot.messages import Attachment
-from bot.patient_texts import ATTACHMENT_LABELS
 from bot.records import Author, QuestionRecord, Ticket, TicketMessage, TicketStatus
 from bot.store import Session, Store
 from faq.model import Texts

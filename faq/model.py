@@ -79,6 +79,14 @@ class Texts(_Frozen):
     button_not_helpful: str = Field(max_length=20)
     button_ask_staff: str = Field(max_length=20)
     button_none_of_these: str = Field(max_length=20)
+    menu_prompt: str
+    category_prompt: str  # {category} is the category's name
+    help: str
+    forget_confirm: str
+    button_forget_yes: str = Field(max_length=20)
+    button_forget_no: str = Field(max_length=20)
+    forget_done: str
+    forget_cancelled: str
 
 
 class KnowledgeBase(_Frozen):

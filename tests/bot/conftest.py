@@ -39,6 +39,14 @@ texts:
   button_not_helpful: 役に立たなかった
   button_ask_staff: スタッフに相談する
   button_none_of_these: どれも違う
+  menu_prompt: テーマを選んでください。
+  category_prompt: "「{category}」についてのよくあるご質問です。"
+  help: "/menu テーマから選ぶ /staff スタッフに相談 /forget データを削除"
+  forget_confirm: 削除しますか？
+  button_forget_yes: 削除する
+  button_forget_no: やめる
+  forget_done: あなたのデータを削除しました。ご利用ありがとうございました。
+  forget_cancelled: やめました。
 entries:
   - id: alcohol
     category: 生活

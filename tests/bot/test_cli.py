@@ -159,8 +159,8 @@ def test_validate_lists_every_problem_and_fails(tmp_path: Path) -> None:
     result = faqbot("faq", "validate", broken, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        f"{broken}:25: [blood_donation] error: answer: required field is missing",
-        f"{broken}:24: [alcohol] error: related: unknown entry id 'nothing'",
+        f"{broken}:33: [blood_donation] error: answer: required field is missing",
+        f"{broken}:32: [alcohol] error: related: unknown entry id 'nothing'",
         "2 error(s), 0 warning(s)",
     ]
 

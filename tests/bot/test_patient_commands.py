@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from bot import patient_texts
 from bot.messages import AlertEvent, Attachment, StaffAlert
 from bot.records import Author
 from bot.store import Store
 from tests.bot.conftest import Alerts, Chat
 
 PHOTO = Attachment("photo", "file-123")
+
+
+# texts of tests/bot/conftest.py's knowledge base
+MENU_PROMPT = "テーマを選んでください。"
+FORGET_CONFIRM, FORGET_YES, FORGET_NO = "削除しますか？", "削除する", "やめる"
+FORGET_DONE = "あなたのデータを削除しました。ご利用ありがとうございました。"
+FORGET_CANCELLED = "やめました。"
 
 
 async def test_start_greets_with_the_disclaimer_and_the_topic_menu(alice: Chat) -> None:
@@ -22,7 +28,7 @@ async def test_start_greets_with_the_disclaimer_and_the_topic_menu(alice: Chat) 
 
 async def test_a_menu_category_lists_its_questions_and_one_answers(alice: Chat) -> None:
     await alice.command("menu")
-    assert alice.pop_text() == patient_texts.MENU_PROMPT
+    assert alice.pop_text() == MENU_PROMPT
     await alice.press("生活")
     reply = alice.pop()
     assert reply.text == "「生活」についてのよくあるご質問です。"
@@ -51,9 +57,9 @@ async def test_forget_asks_first_and_then_deletes_everything(alice: Chat, store:
     await alice.push("駐車場はありますか？")  # a ticket with the question
     alice.pop()
     await alice.command("forget")
-    assert alice.pop_text() == patient_texts.FORGET_CONFIRM
-    await alice.press(patient_texts.BUTTON_FORGET_YES)
-    assert alice.pop_text() == patient_texts.FORGET_DONE
+    assert alice.pop_text() == FORGET_CONFIRM
+    await alice.press(FORGET_YES)
+    assert alice.pop_text() == FORGET_DONE
     async with store.transaction(write=False) as tx:
         assert await tx.patients.find("test", "alice") is None
         assert await tx.tickets.get(1) is None
@@ -63,8 +69,8 @@ async def test_forget_asks_first_and_then_deletes_everything(alice: Chat, store:
 async def test_forget_can_be_called_off(alice: Chat, store: Store) -> None:
     await alice.command("forget")
     alice.pop()
-    await alice.press(patient_texts.BUTTON_FORGET_NO)
-    assert alice.pop_text() == patient_texts.FORGET_CANCELLED
+    await alice.press(FORGET_NO)
+    assert alice.pop_text() == FORGET_CANCELLED
     async with store.transaction(write=False) as tx:
         assert await tx.patients.find("test", "alice") is not None
 

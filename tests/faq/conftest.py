@@ -21,6 +21,14 @@ texts:
   button_not_helpful: いいえ
   button_ask_staff: スタッフに相談
   button_none_of_these: どれも違う
+  menu_prompt: テーマを選んでください。
+  category_prompt: "{category}の質問です。"
+  help: コマンドの説明
+  forget_confirm: 削除しますか？
+  button_forget_yes: 削除する
+  button_forget_no: やめる
+  forget_done: 削除しました。
+  forget_cancelled: やめました。
 """
 
 ENTRIES = """\
