@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.messages import AttachmentKind
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.messages import Attachment, AttachmentKind
 
 ATTACHMENT_LABELS: dict[AttachmentKind, str] = {
     "photo": "［写真］",
@@ -10,3 +13,21 @@ ATTACHMENT_LABELS: dict[AttachmentKind, str] = {
     "voice": "［音声］",
     "video": "［動画］",
 }
+
+
+class FileData(Protocol):
+    """A file's bytes, fetched from the messenger the patient sent it on."""
+
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def content_type(self) -> str: ...
+
+
+# The file an attachment from another messenger names; None: the reference is no such.
+FetchFile = Callable[[Attachment], Awaitable[FileData | None]]
+
+
+async def no_files(attachment: Attachment) -> FileData | None:
+    return None

@@ -131,11 +131,23 @@ class TelegramConfig(_Frozen):
         return os.environ.get(self.token_env) or None
 
 
+class LineWebhookConfig(_Frozen):
+    """Where LINE posts webhook events (the Developers console's webhook URL, proxied here)."""
+
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
+    path: str = Field(default="/line", pattern=r"^/[A-Za-z0-9_\-/]*$")
+
+
 class LineConfig(_Frozen):
     """LINE channel; secrets are read from the named environment variables only."""
 
     channel_secret_env: str = Field(default="FAQBOT_LINE_CHANNEL_SECRET", pattern=_ENV_NAME)
     access_token_env: str = Field(default="FAQBOT_LINE_ACCESS_TOKEN", pattern=_ENV_NAME)
+    # None: LINE's own hosts (https://api.line.me, https://api-data.line.me); tests set a fake.
+    api_url: str | None = Field(default=None, pattern=r"^https?://")
+    data_api_url: str | None = Field(default=None, pattern=r"^https?://")
+    webhook: LineWebhookConfig = LineWebhookConfig()
 
     def channel_secret(self) -> str | None:
         return os.environ.get(self.channel_secret_env) or None
@@ -272,6 +284,8 @@ _MESSAGES = {
 _PATTERN_MESSAGES = {
     "base_url": "expected an http:// or https:// URL",
     "base_file_url": "expected an http:// or https:// URL",
+    "api_url": "expected an http:// or https:// URL",
+    "data_api_url": "expected an http:// or https:// URL",
     "url": "expected an https:// URL (Telegram posts only to HTTPS)",
     "path": "expected a URL path starting with / (letters, digits, _ - /)",
 }

@@ -128,7 +128,15 @@ _MESSENGERS: Migration = (
     "ALTER TABLE outbox ADD COLUMN not_before TEXT",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _MESSENGERS)
+# LINE: patients who blocked the account, and why an outbox item failed for good.
+_LINE: Migration = (
+    # Set when a patient blocks (unfollows) the bot; cleared when they come back.
+    "ALTER TABLE patients ADD COLUMN inactive_since TEXT",
+    # 'quota' when the messenger's monthly quota was used up, else the error's type name.
+    "ALTER TABLE outbox ADD COLUMN failure TEXT",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _MESSENGERS, _LINE)
 
 
 class SchemaTooNewError(Exception):

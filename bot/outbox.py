@@ -16,18 +16,31 @@ from bot.store import Store
 logger = logging.getLogger(__name__)
 
 Send = Callable[[OutboxItem], Awaitable[None]]
-FailureSink = Callable[[OutboxItem], Awaitable[None]]
+# Told of an item given up for good, with the error of its last attempt.
+FailureSink = Callable[[OutboxItem, Exception], Awaitable[None]]
 
 
 class PermanentFailure(Exception):
     """A channel's `send` knows retrying cannot help (the patient blocked the bot, …)."""
 
 
+class QuotaFailure(PermanentFailure):
+    """The messenger's message quota (LINE's monthly pushes) is used up: no use retrying."""
+
+
+QUOTA = "quota"  # an outbox item's `failure` when the quota was used up
+
+
+def failure_of(error: Exception) -> str:
+    """What an outbox item records about why it failed (never the error's text)."""
+    return QUOTA if isinstance(error, QuotaFailure) else type(error).__name__
+
+
 # Waits after the 1st, 2nd, … failed attempt of an item (the last one repeats).
 RETRY_DELAYS = (1.0, 5.0, 30.0, 60.0, 300.0)
 
 
-async def _log_failure(item: OutboxItem) -> None:
+async def _log_failure(item: OutboxItem, error: Exception) -> None:
     logger.error("outbox %d to %s: given up", item.id, item.channel)
 
 
@@ -114,18 +127,18 @@ class Outbox:
             retry_at = self._clock() + timedelta(seconds=delay)
             async with self._store.transaction() as tx:
                 given_up = await tx.outbox.mark_failed(
-                    item.id, retry_at=retry_at, for_good=for_good
+                    item.id, retry_at=retry_at, for_good=for_good, failure=failure_of(exc)
                 )
             if given_up:
-                await self._report(item)
+                await self._report(item, exc)
             return False
         async with self._store.transaction() as tx:
             await tx.outbox.mark_sent(item.id, self._clock())
         return True
 
-    async def _report(self, item: OutboxItem) -> None:
+    async def _report(self, item: OutboxItem, error: Exception) -> None:
         try:
-            await self._on_failed(item)
+            await self._on_failed(item, error)
         except Exception:
             logger.exception("outbox %d: reporting the failure failed", item.id)
 

@@ -37,6 +37,7 @@ class Patient:
     chat_id: str
     created_at: datetime
     last_seen_at: datetime
+    inactive_since: datetime | None = None  # the patient blocked the bot (LINE's unfollow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,7 @@ class OutboxItem:
     created_at: datetime
     sent_at: datetime | None
     progress: int = 0  # parts of the message already delivered
+    failure: str | None = None  # why it failed for good: 'quota' or an error's type name
 
 
 def to_db_time(value: datetime) -> str:
@@ -127,6 +129,7 @@ def patient_from_row(row: Any) -> Patient:
         chat_id=row["chat_id"],
         created_at=_time(row["created_at"]),
         last_seen_at=_time(row["last_seen_at"]),
+        inactive_since=from_db_time(row["inactive_since"]),
     )
 
 
@@ -194,4 +197,5 @@ def outbox_from_row(row: Any) -> OutboxItem:
         created_at=_time(row["created_at"]),
         sent_at=from_db_time(row["sent_at"]),
         progress=row["progress"],
+        failure=row["failure"],
     )

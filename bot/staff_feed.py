@@ -13,6 +13,7 @@ from bot.attachments import ATTACHMENT_LABELS
 from bot.clock import Clock
 from bot.config import Clinic
 from bot.messages import AlertEvent, Reply, ReplyKind, StaffAlert
+from bot.outbox import QuotaFailure
 from bot.records import STAFF_GENERAL, STAFF_TICKET_PREFIX, OutboxItem, Ticket, TicketStatus
 from bot.store import Session, Store
 from bot.tickets import evidence_note
@@ -27,6 +28,21 @@ STAFF_HELP = (
     "/learn ID … 患者の質問をFAQ IDの言い換え候補として記録\n"
     "/close 終了（患者に通知） · /reopen 再開 · /pending 対応待ちの一覧"
 )
+UNDELIVERED_NOTICE = (
+    "⚠️ 患者にメッセージを届けられませんでした（ボットがブロックされた可能性があります）。\n"
+    "届かなかった内容: {preview}"
+)
+QUOTA_NOTICE = (
+    "⚠️ {channel}の今月のメッセージ送信数の上限に達したため、患者にメッセージを届けられませんでした。"
+    "患者から次にメッセージが届けば、それへの返信は届きます（返信は上限に数えられません）。\n"
+    "届かなかった内容: {preview}"
+)
+# How staff see a patient's messenger, e.g. in topic names: 「患者 #3（LINE）」.
+CHANNEL_LABELS = {"line": "LINE", "telegram": "Telegram"}
+
+
+def channel_label(channel: str) -> str:
+    return CHANNEL_LABELS.get(channel, channel)
 
 
 def ticket_key(ticket_id: int) -> str:
@@ -92,23 +108,25 @@ class StaffFeed:
             lines.append(f"{flag}#{t.id} 患者 #{t.patient_id} · {state} · {age}前 · {t.reason}")
         return "\n".join(lines)
 
-    async def delivery_failed(self, item: OutboxItem) -> None:
-        """A message could not be delivered for good: say so in the patient's ticket."""
+    async def delivery_failed(self, item: OutboxItem, error: Exception) -> None:
+        """The outbox's `on_failed`: an undeliverable message told in the patient's ticket.
+
+        A used-up quota is said as such; with no ticket, in the staff room.
+        """
         if item.channel == self.channel:
             logger.error("staff message %d could not be delivered", item.id)
             return
-        async with self._store.transaction() as tx:
+        quota = isinstance(error, QuotaFailure)
+        async with self._store.transaction(write=False) as tx:
             patient = await tx.patients.by_chat(item.channel, item.chat_id)
             ticket = await tx.tickets.latest_for(patient.id) if patient is not None else None
-            if ticket is None:
-                logger.warning("outbox %d: undeliverable, and no ticket to report it in", item.id)
-                return
-            preview = " ".join(item.reply.text.split())[:80]
-            await self.notice(
-                ticket.id,
-                "⚠️ 患者にメッセージを届けられませんでした（ボットがブロックされた可能性があります）。\n"
-                f"届かなかった内容: {preview}",
-            )
+        if ticket is None and not quota:
+            logger.warning("outbox %d: undeliverable, and no ticket to report it in", item.id)
+            return
+        template = QUOTA_NOTICE if quota else UNDELIVERED_NOTICE
+        preview = " ".join(item.reply.text.split())[:80]
+        text = template.replace("{channel}", channel_label(item.channel))
+        await self.notice(ticket.id if ticket else None, text.replace("{preview}", preview))
 
     async def _opening(self, tx: Session, ticket: Ticket, alert: StaffAlert) -> str:
         head = (

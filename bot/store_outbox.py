@@ -54,17 +54,23 @@ class OutboxRepo:
         )
 
     async def mark_failed(
-        self, item_id: int, *, retry_at: datetime, for_good: bool = False
+        self,
+        item_id: int,
+        *,
+        retry_at: datetime,
+        for_good: bool = False,
+        failure: str | None = None,
     ) -> bool:
         """Count a failed attempt; retry at `retry_at` unless attempts are used up or `for_good`.
 
-        Returns True when the item will not be tried again.
+        `failure` (why the attempt failed) is kept with the item. Returns True when the
+        item will not be tried again.
         """
         async with self._conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1, not_before = ?,"
+            "UPDATE outbox SET attempts = attempts + 1, not_before = ?, failure = ?,"
             " status = CASE WHEN ? OR attempts + 1 >= ? THEN 'failed' ELSE 'pending' END"
             " WHERE id = ? RETURNING status",
-            (to_db_time(retry_at), int(for_good), MAX_ATTEMPTS, item_id),
+            (to_db_time(retry_at), failure, int(for_good), MAX_ATTEMPTS, item_id),
         ) as cursor:
             row = await cursor.fetchone()
         return row is not None and row["status"] == "failed"

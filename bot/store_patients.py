@@ -23,13 +23,17 @@ class PatientRepo:
         self._conn = conn
 
     async def seen(self, channel: str, user_id: str, chat_id: str, now: datetime) -> Patient:
-        """The patient, created on first contact; `last_seen_at` and `chat_id` refreshed."""
+        """The patient, created on first contact; `last_seen_at` and `chat_id` refreshed.
+
+        A patient who had blocked the bot and writes again is active again.
+        """
         stamp = to_db_time(now)
         await self._conn.execute(
             "INSERT INTO patients (channel, user_id, chat_id, created_at, last_seen_at)"
             " VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (channel, user_id)"
-            " DO UPDATE SET chat_id = excluded.chat_id, last_seen_at = excluded.last_seen_at",
+            " DO UPDATE SET chat_id = excluded.chat_id, last_seen_at = excluded.last_seen_at,"
+            " inactive_since = NULL",
             (channel, user_id, chat_id, stamp, stamp),
         )
         async with self._conn.execute(
@@ -38,6 +42,18 @@ class PatientRepo:
             row = await cursor.fetchone()
         assert row is not None  # just upserted
         return patient_from_row(row)
+
+    async def set_inactive(self, channel: str, user_id: str, now: datetime) -> bool:
+        """Mark the patient as having blocked the bot; False if there is no such patient.
+
+        An earlier `inactive_since` is kept: it says since when.
+        """
+        cursor = await self._conn.execute(
+            "UPDATE patients SET inactive_since = COALESCE(inactive_since, ?)"
+            " WHERE channel = ? AND user_id = ?",
+            (to_db_time(now), channel, user_id),
+        )
+        return cursor.rowcount > 0
 
     async def find(self, channel: str, user_id: str) -> Patient | None:
         async with self._conn.execute(

@@ -19,21 +19,20 @@ EXIT_UNUSABLE = 2
 def run(args: argparse.Namespace) -> int:
     config = load_settings(args)
     telegram = config.telegram
-    if telegram is None:
+    if telegram is None and config.line is None:
         print(
-            "faqbot: no messenger is configured: add a `telegram:` section to the config"
-            " (see config.example.yaml); `faqbot chat` talks to the bot in this terminal",
+            "faqbot: no messenger is configured: add a `telegram:` or `line:` section to the"
+            " config (see config.example.yaml); `faqbot chat` talks to the bot in this terminal",
             file=sys.stderr,
         )
         return EXIT_UNUSABLE
-    if config.line is not None:
-        logger.warning("line: the LINE channel is not available yet; that section is ignored")
-    if telegram.token() is None:
+    # LINE's secrets are checked when the app opens (a ChannelError naming the key).
+    if telegram is not None and telegram.token() is None:
         raise UsageError(
             f"telegram.token_env: the environment variable {telegram.token_env} is not set"
             " (it holds the bot token from @BotFather)"
         )
-    if telegram.mode == "webhook" and telegram.webhook.secret() is None:
+    if telegram is not None and telegram.mode == "webhook" and telegram.webhook.secret() is None:
         raise UsageError(
             f"telegram.webhook.secret_env: the environment variable"
             f" {telegram.webhook.secret_env} is not set (webhook mode needs a secret)"

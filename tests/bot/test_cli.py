@@ -220,3 +220,15 @@ def test_run_without_the_token_names_the_variable(tmp_path: Path) -> None:
         "faqbot: telegram.token_env: the environment variable CLINIC_BOT_TOKEN is not set"
         " (it holds the bot token from @BotFather)",
     )
+
+
+def test_run_on_line_without_its_secret_names_the_key(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(
+        "line:\n  channel_secret_env: CLINIC_LINE_SECRET\n", encoding="utf-8"
+    )
+    result = faqbot("run", "--config", tmp_path / "config.yaml", cwd=tmp_path)
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        "faqbot: line.channel_secret_env: the environment variable CLINIC_LINE_SECRET"
+        " is not set (it holds the channel secret)",
+    )

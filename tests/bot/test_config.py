@@ -90,6 +90,30 @@ def test_telegram_options_are_read_with_their_defaults(tmp_path: Path) -> None:
     )
 
 
+def test_line_options_are_read_with_their_defaults(tmp_path: Path) -> None:
+    text = "line:\n  api_url: http://127.0.0.1:9000\n  webhook:\n    port: 9001\n"
+    line = load_config(write(tmp_path, text)).line
+    assert line is not None
+    assert (line.api_url, line.data_api_url) == ("http://127.0.0.1:9000", None)
+    assert (line.webhook.listen, line.webhook.port, line.webhook.path) == (
+        "127.0.0.1",
+        9001,
+        "/line",
+    )
+    assert (line.channel_secret_env, line.access_token_env) == (
+        "FAQBOT_LINE_CHANNEL_SECRET",
+        "FAQBOT_LINE_ACCESS_TOKEN",
+    )
+
+
+def test_a_line_api_url_must_be_a_url(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, "line:\n  api_url: api.line.me\n"))
+    assert caught.value.lines() == [
+        f"{tmp_path / 'config.yaml'}:2 line.api_url: expected an http:// or https:// URL"
+    ]
+
+
 def test_values_are_read_and_relative_paths_are_beside_the_file(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD))
     assert config.storage.path == tmp_path / "data" / "bot.sqlite3"

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.messages import Reply
-from bot.outbox import Outbox, PermanentFailure
+from bot.outbox import QUOTA, Outbox, PermanentFailure, QuotaFailure
 from bot.records import OutboxItem
 from bot.store import Store
 from bot.store_outbox import MAX_ATTEMPTS
@@ -31,6 +31,11 @@ class Channel:
 async def statuses(store: Store) -> list[tuple[str, int]]:
     async with store.transaction(write=False) as tx:
         return [(i.status, i.attempts) for i in await tx.outbox.items()]
+
+
+async def items(store: Store) -> list[OutboxItem]:
+    async with store.transaction(write=False) as tx:
+        return await tx.outbox.items()
 
 
 async def test_enqueued_message_is_sent_once(store: Store, clock: Clock) -> None:
@@ -71,7 +76,7 @@ async def test_a_permanent_failure_is_not_retried_and_is_reported(
 ) -> None:
     reported: list[str] = []
 
-    async def report(item: OutboxItem) -> None:
+    async def report(item: OutboxItem, error: Exception) -> None:
         reported.append(item.reply.text)
 
     async def blocked(item: OutboxItem) -> None:
@@ -87,7 +92,7 @@ async def test_a_permanent_failure_is_not_retried_and_is_reported(
 async def test_message_fails_for_good_after_the_last_attempt(store: Store, clock: Clock) -> None:
     reported: list[int] = []
 
-    async def report(item: OutboxItem) -> None:
+    async def report(item: OutboxItem, error: Exception) -> None:
         reported.append(item.id)
 
     outbox, channel = Outbox(store, clock, on_failed=report), Channel(failures=MAX_ATTEMPTS)
@@ -133,3 +138,30 @@ async def test_replies_keep_their_buttons_through_the_outbox(store: Store, clock
 
     await Outbox(store, clock).send_replies("test", "c1", [reply], keep)
     assert received == [reply]
+
+
+async def test_a_used_up_quota_is_recorded_and_reported_with_its_error(
+    store: Store, clock: Clock
+) -> None:
+    reported: list[tuple[str, type[Exception]]] = []
+
+    async def report(item: OutboxItem, error: Exception) -> None:
+        reported.append((item.reply.text, type(error)))
+
+    async def over_quota(item: OutboxItem) -> None:
+        raise QuotaFailure("monthly limit")
+
+    outbox = Outbox(store, clock, on_failed=report)
+    await outbox.enqueue("test", "c1", [Reply("too late this month")])
+    assert await outbox.deliver("test", over_quota) == 0
+    [item] = await items(store)
+    assert (item.status, item.failure) == ("failed", QUOTA)
+    assert reported == [("too late this month", QuotaFailure)]
+
+
+async def test_a_failed_attempt_records_the_error_type(store: Store, clock: Clock) -> None:
+    outbox, channel = Outbox(store, clock), Channel(failures=1)
+    await outbox.enqueue("test", "c1", [Reply("hello")])
+    await outbox.deliver("test", channel.send)
+    [item] = await items(store)
+    assert (item.status, item.failure) == ("pending", "ConnectionError")

@@ -100,6 +100,24 @@ async def test_patient_is_remembered_with_the_latest_chat(store: Store, clock: C
     assert (again.id, again.chat_id) == (first.id, "c2")
 
 
+async def test_a_patient_who_blocks_the_bot_is_inactive_until_they_write_again(
+    store: Store, clock: Clock
+) -> None:
+    async with store.transaction() as tx:
+        await tx.patients.seen("line", "alice", "alice", clock())
+        assert await tx.patients.set_inactive("line", "alice", clock()) is True
+        blocked = await tx.patients.find("line", "alice")
+        back = await tx.patients.seen("line", "alice", "alice", clock())
+    assert blocked is not None and blocked.inactive_since == clock()
+    assert back.inactive_since is None
+
+
+async def test_blocking_by_someone_never_seen_changes_nothing(store: Store, clock: Clock) -> None:
+    async with store.transaction() as tx:
+        assert await tx.patients.set_inactive("line", "stranger", clock()) is False
+        assert await tx.patients.find("line", "stranger") is None
+
+
 async def test_database_in_a_missing_directory_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match=r"directory .*missing does not exist"):
         await Store.open(tmp_path / "missing" / "db.sqlite3")

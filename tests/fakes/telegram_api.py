@@ -89,6 +89,7 @@ class FakeTelegram:
         self.members: dict[int, str] = {BOT.id: "administrator"}
         self.blocked: set[int] = set()
         self.files: dict[str, bytes] = {}
+        self.uploads: dict[str, bytes] = {}  # files the bot uploaded, by the id they were given
         self.webhook: dict[str, str] | None = None
         self._updates: deque[JSON] = deque()
         self._update_ids = itertools.count(1000)
@@ -194,7 +195,7 @@ class FakeTelegram:
         method = request.match_info["method"]
         if request.match_info["token"] != TOKEN:
             return _error(401, "Unauthorized")
-        params = {k: str(v) for k, v in (await request.post()).items()}
+        params = {k: self._param(v) for k, v in (await request.post()).items()}
         async with self._changed:
             self.calls.append(Call(method, params))
             self._changed.notify_all()
@@ -210,6 +211,14 @@ class FakeTelegram:
         async with self._changed:
             self._changed.notify_all()
         return response
+
+    def _param(self, value: object) -> str:
+        """A parameter as a string; an uploaded file is kept and named `upload-N`."""
+        if not isinstance(value, web.FileField):
+            return str(value)
+        name = f"upload-{len(self.uploads) + 1}"
+        self.uploads[name] = value.file.read()
+        return name
 
     async def _file(self, request: web.Request) -> web.Response:
         data = self.files.get(request.match_info["path"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -75,6 +75,8 @@ class LineChannel:
         self.patients = LinePatients(conversation, store, clock, on_unfollow=on_unfollow)
         self.webhook: Handler = webhook_handler(channel_secret=channel_secret, receive=self.receive)
         self.tasks: set[asyncio.Task[None]] = set()
+        # The staff channel's couriers: a LINE patient's message may be queued for staff.
+        self.also_kick: list[Callable[[], None]] = []
         self._loading: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -98,8 +100,10 @@ class LineChannel:
         await self.api.close()
 
     def kick(self) -> None:
-        """New outbox items for LINE: deliver them now."""
+        """New outbox items for LINE (or for staff): deliver them now."""
         self.courier.kick()
+        for kick in self.also_kick:
+            kick()
 
     async def receive(self, events: Sequence[tuple[str, str]]) -> None:
         """The webhook's events: committed (redeliveries dropped), then worked on apart.

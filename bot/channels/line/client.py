@@ -20,7 +20,7 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.messaging.exceptions import ApiException
 
-from bot.outbox import PermanentFailure
+from bot.outbox import PermanentFailure, QuotaFailure
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,7 +49,7 @@ class InvalidReplyToken(LineRefused):
     """The reply token was used already or has expired: push instead."""
 
 
-class QuotaExceeded(LineRefused):
+class QuotaExceeded(LineRefused, QuotaFailure):
     """The month's message quota is used up: nothing more can be pushed until next month."""
 
 

@@ -15,7 +15,8 @@ from bot.store import Store
 
 logger = logging.getLogger(__name__)
 
-# Called (inside the inbox's transaction) when a user blocks the account.
+# Called (inside the inbox's transaction) when a user blocks the account, after the
+# patient is marked inactive.
 OnUnfollow = Callable[[str], Awaitable[None]]
 
 
@@ -52,5 +53,7 @@ class LinePatients:
                     for reply in replies:
                         await tx.outbox.enqueue(CHANNEL, message.chat_id, reply, now)
             case Unfollowed(user_id):
+                async with self._store.transaction() as tx:
+                    await tx.patients.set_inactive(CHANNEL, user_id, self._clock())
                 await self._on_unfollow(user_id)
         return []

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import web
 from telegram.error import InvalidToken, TelegramError
 
+from bot.attachments import FetchFile, no_files
 from bot.channels import ChannelError
 from bot.channels.telegram.client import ALLOWED_UPDATES, PATIENTS, STAFF, build_bot
 from bot.channels.telegram.dispatch import Dispatcher
@@ -30,6 +32,8 @@ from bot.staff_feed import StaffFeed
 from bot.store import Store
 
 logger = logging.getLogger(__name__)
+
+Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,7 @@ class TelegramChannel:
         token: str,
         webhook_secret: str | None = None,
         timing: Timing = Timing(),
+        fetch: FetchFile = no_files,
     ) -> None:
         self.settings = settings
         self._parts = parts
@@ -81,6 +86,7 @@ class TelegramChannel:
             urgent_pin=settings.urgent_pin,
             urgent_mention=settings.urgent_mention,
             retry_delays=timing.send_retry_delays,
+            fetch=fetch,
         )
         interval = timing.courier_interval
         self.couriers = (
@@ -112,11 +118,17 @@ class TelegramChannel:
         )
         self.webhook: WebhookServer | None = None
         self.tasks: set[asyncio.Task[None]] = set()
+        # Other channels' couriers: staff replies here may be queued for their patients.
+        self.also_kick: list[Callable[[], None]] = []
+        # Other webhooks served on this channel's webhook server (LINE's, on the same port).
+        self.extra_routes: list[tuple[str, Route]] = []
 
     def kick(self) -> None:
         """New outbox items: deliver them now."""
         for courier in self.couriers:
             courier.kick()
+        for kick in self.also_kick:
+            kick()
 
     async def start(self) -> None:
         try:
@@ -178,6 +190,8 @@ class TelegramChannel:
         if self._secret is None:
             raise ChannelError(f"telegram.webhook.secret_env: {hook.secret_env} is not set")
         app = webhook_app(self.inbox, path=hook.path, secret=self._secret)
+        for path, route in self.extra_routes:
+            app.router.add_post(path, route)
         self.webhook = WebhookServer(app, listen=hook.listen, port=hook.port)
         await self.webhook.start()
         if hook.url is not None:

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import mimetypes
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.attachments import FetchFile, no_files
 from bot.channels.telegram.client import (
     CALLBACK_DATA_BYTES,
     CAPTION_CHARS,
     MESSAGE_CHARS,
+    PATIENTS,
     TelegramBot,
 )
 from bot.clock import Clock
 from bot.messages import Attachment, Choice, ReplyKind
 from bot.outbox import PermanentFailure
 from bot.records import OutboxItem
-from bot.staff_feed import ticket_of
+from bot.staff_feed import channel_label, ticket_of
 from bot.store import Store
 from bot.text_split import split_text, utf16_len
 
@@ -80,8 +83,10 @@ class TelegramSender:
         urgent_pin: bool,
         urgent_mention: str | None,
         retry_delays: Sequence[float],
+        fetch: FetchFile = no_files,
     ) -> None:
         self._bot = bot
+        self._fetch = fetch  # files patients sent on other messengers, relayed to staff
         self._store = store
         self._clock = clock
         self._staff_chat_id = staff_chat_id
@@ -139,6 +144,8 @@ class TelegramSender:
             return None, first  # a group without topics: replies thread on the first post
         if thread is None:
             name = f"患者 #{ticket.patient_id}"
+            if ticket.channel != PATIENTS:  # staff should know where their reply goes
+                name += f"（{channel_label(ticket.channel)}）"
             topic = await self._call(lambda: self._bot.create_forum_topic(chat, name))
             thread = topic.message_thread_id
             async with self._store.transaction() as tx:
@@ -187,6 +194,13 @@ class TelegramSender:
         if file is None:
             return await self._bot.send_message(chat, part.text or "", **where)  # type: ignore[arg-type]
         caption = part.text
+        fetched = await self._fetch(file)
+        if fetched is not None:  # bytes from another messenger: upload them
+            if file.kind == "photo":
+                return await self._bot.send_photo(chat, fetched.data, caption=caption, **where)  # type: ignore[arg-type]
+            extension = mimetypes.guess_extension(fetched.content_type) or ""
+            upload = InputFile(fetched.data, filename=f"{file.kind}{extension}")
+            return await self._bot.send_document(chat, upload, caption=caption, **where)  # type: ignore[arg-type]
         if file.kind == "photo":
             return await self._bot.send_photo(chat, file.ref, caption=caption, **where)  # type: ignore[arg-type]
         if file.kind == "voice":

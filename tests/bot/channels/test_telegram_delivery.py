@@ -155,6 +155,7 @@ async def test_the_webhook_refuses_requests_without_the_right_secret(
     webhook_app: App, fake: FakeTelegram
 ) -> None:
     assert fake.webhook is not None and fake.webhook["secret_token"] == "s3cret-token_1"
+    assert webhook_app.telegram is not None
     server = webhook_app.telegram.webhook
     assert server is not None
     url = f"http://127.0.0.1:{server.port}/tg"

@@ -20,7 +20,6 @@ import pytest
 from aiohttp import web
 
 from bot.channels.line.channel import LineChannel, LineHosts, LineTiming
-from bot.channels.line.quota import QuotaNotice
 from bot.channels.telegram.client import STAFF
 from bot.config import Config
 from bot.core import Conversation
@@ -208,7 +207,6 @@ async def running_line(
         clock=clock,
         hosts=LineHosts(api=fake.api_url, data=fake.data_url),
         timing=timing,
-        on_quota=QuotaNotice(store, feed),
         on_unfollow=on_unfollow,
     )
     app = web.Application()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.channels.line.client import CHANNEL
-from bot.channels.line.quota import QUOTA_NOTICE
 from bot.messages import Reply
+from bot.staff_feed import QUOTA_NOTICE
 from tests.bot.channels.line.conftest import Line, LinePatient, eventually
 
 PUSH = "/v2/bot/message/push"
@@ -86,12 +88,15 @@ async def test_the_monthly_quota_is_reported_to_staff_never_as_sent(line: Line) 
     alice = await with_ticket(line)
     line.fake.fail("push", "quota")
     await line.conversation.staff_reply(1, "駐車場は2台分ございます。", "佐藤")
-    notice = QUOTA_NOTICE.replace(
+    notice = QUOTA_NOTICE.replace("{channel}", "LINE").replace(
         "{preview}", "テスト皮膚科からの返信です 駐車場は2台分ございます。"
     )
     await eventually(lambda: staff_told(line, notice))
     assert await statuses(line) == ["sent", "failed"]
+    assert (await line.queued(CHANNEL))[-1].failure == "quota"
     assert len(line.fake.calls_to(PUSH)) == 1  # no use trying again this month
+    await asyncio.sleep(0.1)  # time for a second notice, were there one
+    assert [n for n in await line.staff_notes() if n.startswith("⚠️")] == [notice]
     alice.assert_quiet()
 
 

@@ -139,3 +139,21 @@ async def test_unfollow_is_reported_and_answered_with_nothing(line: Line) -> Non
     await line.processed(1)
     assert line.unfollowed == [alice.user_id]
     alice.assert_quiet()
+
+
+async def test_a_patient_who_blocks_the_account_is_inactive_until_they_write_again(
+    line: Line,
+) -> None:
+    alice = line.patient()
+    await alice.says("お酒を飲んでもいいですか？")
+    await alice.receives()
+    await alice.unfollows()
+    await line.processed(2)
+    async with line.store.transaction(write=False) as tx:
+        blocked = await tx.patients.find("line", alice.user_id)
+    assert blocked is not None and blocked.inactive_since is not None
+    await alice.says("日焼け止めは？")
+    await alice.receives()
+    async with line.store.transaction(write=False) as tx:
+        back = await tx.patients.find("line", alice.user_id)
+    assert back is not None and back.inactive_since is None
