@@ -8,7 +8,7 @@ import contextlib
 import sys
 import threading
 import unicodedata
-from typing import TextIO
+from typing import Literal, TextIO
 
 from bot.clock import utc_now
 from bot.commands.common import kb_path, load_settings, opened_store
@@ -86,13 +86,20 @@ async def _read_loop(conv: Conversation, outbox: Outbox, screen: Screen, user: s
             continue
         number += 1
         payload = screen.payload_for(text)
+        kind: Literal["text", "choice", "command"]
+        if payload is not None:
+            kind, text = "choice", payload
+        elif text.startswith("/") and len(text) > 1 and " " not in text:
+            kind, text = "command", text[1:].lower()  # /menu, /help, /staff, /forget
+        else:
+            kind = "text"
         msg = IncomingMessage(
             channel=CHANNEL,
             user_id=user,
             chat_id=user,
-            text=payload if payload is not None else text,
+            text=text,
             message_id=str(number),
-            kind="choice" if payload is not None else "text",
+            kind=kind,
         )
         replies = await conv.handle(msg)
         await outbox.send_replies(CHANNEL, user, replies, screen.show)

@@ -140,6 +140,15 @@ def test_chat_shows_numbered_choices_and_takes_a_number(tmp_path: Path, kb: Path
     assert "bot> 服用中と服用後1ヶ月は献血できません。" in result.stdout
 
 
+def test_chat_takes_slash_commands(tmp_path: Path, kb: Path) -> None:
+    result = faqbot(
+        "--db", tmp_path / "db.sqlite3", "chat", "--kb", kb, cwd=tmp_path, stdin="/menu\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "bot> テーマを選んでください。\n     [1] 生活\n" in result.stdout
+    assert "チケット" not in result.stdout  # a command is not a question for staff
+
+
 def test_validate_accepts_a_good_knowledge_base(tmp_path: Path, kb: Path) -> None:
     result = faqbot("faq", "validate", kb, cwd=tmp_path)
     assert (result.returncode, result.stdout) == (
