@@ -1,10 +1,11 @@
 """Japanese text as patients type it, folded to forms the matcher can compare.
 
-Every message and every phrasing goes through the same steps: Unicode NFKC
-(half-width kana, full-width ASCII), case folding, emoji and punctuation removed,
-romaji messages turned into kana, synonyms rewritten to their canonical word, then
-SudachiPy gives each word its reading (so にんしん and 妊娠 meet) and its
-dictionary form (so 飲んだ and 飲みます meet).
+Every message and every phrasing goes through the same steps: emoji that carry a
+meaning rewritten to their word (🍺), Unicode NFKC (half-width kana, full-width ASCII),
+case folding, other emoji and punctuation removed, synonyms rewritten to their
+canonical word, then SudachiPy gives each word its reading (so にんしん and 妊娠 meet)
+and its dictionary form (so 飲んだ and 飲みます meet). A message written wholly in
+romaji is read as the kana it spells; its surface keeps the Latin letters.
 """
 
 from __future__ import annotations
