@@ -3,6 +3,8 @@
 python -m bench [--eval FILE ...] [--sizes 25,250,2500,25000] [--repeat 3] …
 python -m bench retrieval --kb KB --queries FILE
 python -m bench scale --size N --queries FILE   (one size as JSON; `run` uses it)
+python -m bench telegram [--messages 1000 --patients 200]   (the Telegram adapter end to end)
+python -m bench line [--events 1000 --patients 200]   (the LINE webhook end to end)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ DEFAULT_SIZES = "25,250,2500,25000"
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] not in ("run", "retrieval", "scale", "profile"):
+    if not args or args[0] not in ("run", "retrieval", "scale", "profile", "telegram", "line"):
         args.insert(0, "run")
     parsed = _parser().parse_args(args)
     code: int = parsed.handler(parsed)
@@ -98,6 +100,60 @@ def _profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _telegram(args: argparse.Namespace) -> int:
+    from bench.conversation import pools_of
+    from bench.machine import describe_machine
+    from bench.telegram import measure_telegram, plan_chats, profile_telegram, telegram_table
+    from bot.evaluate import load_labelled
+    from faq.loader import load_kb
+    from faq.matcher import Matcher
+
+    kb = load_kb(args.kb)
+    matcher = Matcher(kb)
+    evals = [row.text for path in DEFAULT_EVALS if path.is_file() for row in load_labelled(path)]
+    candidates = [*evals, *(p for e in kb.entries for p in (e.question, *e.phrasings))]
+    if args.profile:
+        chats = plan_chats(pools_of(matcher, candidates), args.messages, args.patients)
+        print(profile_telegram(chats, kb=args.kb, top=args.profile))
+        return 0
+    result = measure_telegram(
+        matcher,
+        candidates,
+        messages=args.messages,
+        patients=args.patients,
+        repeat=args.repeat,
+        kb=args.kb,
+    )
+    print("## Telegram adapter, fake Bot API in another process, SQLite on disk\n")
+    print(f"{describe_machine()}; medians of {args.repeat} runs\n")
+    print(telegram_table(result))
+    return 0
+
+
+def _line(args: argparse.Namespace) -> int:
+    from bench.line import line_table, measure_line
+    from bench.machine import describe_machine
+    from bot.evaluate import load_labelled
+    from faq.loader import load_kb
+    from faq.matcher import Matcher
+
+    kb = load_kb(args.kb)
+    evals = [row.text for path in DEFAULT_EVALS if path.is_file() for row in load_labelled(path)]
+    candidates = [*evals, *(p for e in kb.entries for p in (e.question, *e.phrasings))]
+    result = measure_line(
+        Matcher(kb),
+        candidates,
+        events=args.events,
+        patients=args.patients,
+        repeat=args.repeat,
+        kb=args.kb,
+    )
+    print("## LINE webhook, fake LINE API in another process, SQLite on disk\n")
+    print(f"{describe_machine()}; medians of {args.repeat} runs\n")
+    print(line_table(result))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     modes = parser.add_subparsers(dest="mode", required=True)
@@ -146,6 +202,21 @@ def _parser() -> argparse.ArgumentParser:
     profile.add_argument("--top", type=_positive, default=20, help="functions to list")
     _add_growth(profile)
     profile.set_defaults(handler=_profile)
+    telegram = modes.add_parser("telegram", help="the Telegram adapter against the fake Bot API")
+    telegram.add_argument("--messages", type=_positive, default=1000, help="patient messages")
+    telegram.add_argument("--patients", type=_positive, default=200, help="patients at once")
+    telegram.add_argument("--repeat", type=_positive, default=3, help="runs per figure")
+    telegram.add_argument("--kb", type=Path, help="knowledge base (default: the bundled one)")
+    telegram.add_argument(
+        "--profile", type=_positive, metavar="TOP", help="cProfile the bot in one run instead"
+    )
+    telegram.set_defaults(handler=_telegram)
+    line = modes.add_parser("line", help="the LINE webhook against the fake LINE API")
+    line.add_argument("--events", type=_positive, default=1000, help="webhook events")
+    line.add_argument("--patients", type=_positive, default=200, help="patients at once")
+    line.add_argument("--repeat", type=_positive, default=3, help="runs per figure")
+    line.add_argument("--kb", type=Path, help="knowledge base (default: the bundled one)")
+    line.set_defaults(handler=_line)
     return parser
 
 

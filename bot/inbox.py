@@ -47,10 +47,12 @@ class Inbox:
         self._arrived.set()
         return sum(added)
 
-    async def process_pending(self, handler: Handler, *, batch: int = 20) -> int:
+    async def process_pending(self, handler: Handler, *, batch: int = 4) -> int:
         """Process every pending update, oldest first; return how many were processed.
 
-        Up to `batch` updates share one commit; their follow-ups run after it.
+        Up to `batch` updates share one commit; their follow-ups run after it. Small
+        batches hold the store's lock briefly, so the couriers send while we process
+        (`python -m bench telegram`, A/B: 20 a batch ran at 69–79 messages/s, 4 at 96–102).
         """
         count = 0
         while True:
