@@ -59,7 +59,10 @@ class Dispatcher:
             return await self._patients.on_message(message)
         if self._staff is not None and message.chat.id == self._staff_chat_id:
             return await self._staff.on_message(message)
+        # a group's id is no patient's data; admins need it for telegram.staff_chat_id
         logger.info(
-            "update %d from a chat that is neither private nor staff: ignored", update.update_id
+            "update %d from chat %d, neither private nor the staff group: ignored",
+            update.update_id,
+            message.chat.id,
         )
         return []
