@@ -134,7 +134,10 @@ class StaffFeed:
             if ticket.urgent
             else f"📩 新しいチケット #{ticket.id}"
         )
-        lines = [head, f"患者 #{ticket.patient_id}（{ticket.channel}） · 理由: {ticket.reason}"]
+        lines = [
+            head,
+            f"患者 #{ticket.patient_id}（{channel_label(ticket.channel)}） · 理由: {ticket.reason}",
+        ]
         question = await tx.questions.get(ticket.question_id) if ticket.question_id else None
         if question is not None:
             lines += ["", f"質問: {question.text}", evidence_note(question)]

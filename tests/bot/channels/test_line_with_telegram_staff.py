@@ -80,7 +80,7 @@ async def escalated(line: Line, fake: FakeTelegram) -> tuple[LinePatient, Reader
     await alice.receives()
     room = Reader(fake, STAFF_CHAT)
     opening = await room.receives()
-    assert (opening.text or "").startswith("📩 新しいチケット #1\n患者 #1（line）")
+    assert (opening.text or "").startswith("📩 新しいチケット #1\n患者 #1（LINE）")
     return alice, room
 
 

@@ -19,7 +19,7 @@ async def test_escalation_opens_a_topic_and_a_staff_reply_reaches_the_patient(tg
     assert opening.thread_id in tg.fake.topics
     assert opening.text is not None
     assert opening.text.startswith(
-        "📩 新しいチケット #1\n患者 #1（telegram） · 理由: ナレッジベースに該当なし"
+        "📩 新しいチケット #1\n患者 #1（Telegram） · 理由: ナレッジベースに該当なし"
     )
     assert "質問: 駐車場はありますか？" in opening.text
     assert "候補:" in opening.text  # the matcher's guesses with scores

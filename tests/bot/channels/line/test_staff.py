@@ -46,4 +46,4 @@ async def test_a_staff_ticket_names_the_line_channel(line: Line) -> None:
     await alice.says("胸が痛いです")
     assert (await alice.receives()).via == "reply"
     [opening] = await line.staff_notes()
-    assert opening.startswith("🚨【緊急】チケット #1\n患者 #1（line）")
+    assert opening.startswith("🚨【緊急】チケット #1\n患者 #1（LINE）")
