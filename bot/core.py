@@ -199,7 +199,7 @@ class Conversation:
             return
         entry = kb.entry(decision.faq_id) if decision.faq_id else None
         if decision.action is Action.ANSWER and entry is not None:
-            turn.replies += replies.answer(kb, entry, turn.question.id)
+            turn.replies += replies.answer(kb, entry, turn.question.id, also=decision.choices)
             return
         if decision.action is Action.CLARIFY:
             reply = replies.clarify(kb, decision.choices, turn.question.id)

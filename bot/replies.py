@@ -23,15 +23,18 @@ def fill(template: str, **values: str) -> str:
     return template
 
 
-def answer(kb: KnowledgeBase, entry: Entry, question_id: int) -> list[Reply]:
-    """An FAQ answer with the disclaimer, related questions and feedback buttons.
+def answer(
+    kb: KnowledgeBase, entry: Entry, question_id: int, *, also: Iterable[str] = ()
+) -> list[Reply]:
+    """An FAQ answer with the disclaimer, buttons for `also` (other entries the message
+    matched well) and the related questions, and feedback buttons.
 
     Smalltalk (greetings, thanks) gets neither disclaimer nor buttons.
     """
     if entry.kind == "smalltalk":
         return [Reply(entry.answer, kind=ReplyKind.ANSWER)]
     choices = (
-        *_entry_choices(kb, entry.related),
+        *_entry_choices(kb, dict.fromkeys(i for i in (*also, *entry.related) if i != entry.id)),
         Choice(kb.texts.button_helpful, feedback_payload(question_id, helpful=True)),
         Choice(kb.texts.button_not_helpful, feedback_payload(question_id, helpful=False)),
     )

@@ -32,7 +32,9 @@ class Decision:
     candidates: tuple[Candidate, ...] = ()
     rule_id: str | None = None  # red-flag or handover rule that fired
     reason: str = ""
-    choices: tuple[str, ...] = field(default=())  # entry ids offered on CLARIFY
+    # entry ids offered: the choices on CLARIFY; on ANSWER, other entries the message
+    # also matched well (「お酒と献血は？」), offered as buttons beside the answer
+    choices: tuple[str, ...] = field(default=())
 
     def as_json(self) -> dict[str, object]:
         """The `faqbot ask --jsonl` line for this decision."""

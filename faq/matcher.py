@@ -188,8 +188,16 @@ class Matcher:
         if (best.score >= needed and margin >= t.margin) or (
             best.score >= t.answer_alone and margin >= t.margin_alone
         ):
+            also = tuple(
+                c.id for c in candidates[1:3] if c.score >= t.answer_alone and self._is_faq(c.id)
+            )
             return Decision(
-                Action.ANSWER, best.id, best.score, shown, reason=f"matched: {best.phrasing}"
+                Action.ANSWER,
+                best.id,
+                best.score,
+                shown,
+                reason=f"matched: {best.phrasing}",
+                choices=also,
             )
         choices = tuple(c.id for c in candidates[:3] if c.score >= t.clarify and self._is_faq(c.id))
         if not choices:

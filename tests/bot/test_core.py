@@ -36,6 +36,19 @@ async def test_empty_message_is_not_understood(alice: Chat) -> None:
     alice.assert_quiet()
 
 
+async def test_a_second_topic_in_the_message_is_offered_beside_the_answer(
+    alice: Chat, matcher: Matcher
+) -> None:
+    decided = matcher.decide("お酒と献血はできますか？")
+    assert (decided.action.value, decided.faq_id, decided.choices) == (
+        "answer",
+        "blood_donation",
+        ("alcohol",),
+    )
+    await alice.push("お酒と献血はできますか？")
+    assert alice.pop().choices[0] == Choice("お酒を飲んでもいいですか？", "faq:alcohol")
+
+
 async def test_answer_comes_with_disclaimer_related_and_feedback(
     alice: Chat, matcher: Matcher, store: Store
 ) -> None:
