@@ -20,6 +20,7 @@ from bench.report import SECTIONS, Options, run_all
 from bench.scale import Growth
 from bench.synthetic import COPY_KEYWORDS, COPY_PHRASINGS
 from bot.evaluate import EvalFileError
+from faq.model import KnowledgeBase
 
 REPO = Path(__file__).resolve().parent.parent
 # Used when no --eval is given and they exist: the official dev set, then the blind one.
@@ -104,14 +105,10 @@ def _telegram(args: argparse.Namespace) -> int:
     from bench.conversation import pools_of
     from bench.machine import describe_machine
     from bench.telegram import measure_telegram, plan_chats, profile_telegram, telegram_table
-    from bot.evaluate import load_labelled
-    from faq.loader import load_kb
     from faq.matcher import Matcher
 
-    kb = load_kb(args.kb)
+    kb, candidates = _patient_messages(args.kb)
     matcher = Matcher(kb)
-    evals = [row.text for path in DEFAULT_EVALS if path.is_file() for row in load_labelled(path)]
-    candidates = [*evals, *(p for e in kb.entries for p in (e.question, *e.phrasings))]
     if args.profile:
         chats = plan_chats(pools_of(matcher, candidates), args.messages, args.patients)
         print(profile_telegram(chats, kb=args.kb, top=args.profile))
@@ -133,13 +130,9 @@ def _telegram(args: argparse.Namespace) -> int:
 def _line(args: argparse.Namespace) -> int:
     from bench.line import line_table, measure_line
     from bench.machine import describe_machine
-    from bot.evaluate import load_labelled
-    from faq.loader import load_kb
     from faq.matcher import Matcher
 
-    kb = load_kb(args.kb)
-    evals = [row.text for path in DEFAULT_EVALS if path.is_file() for row in load_labelled(path)]
-    candidates = [*evals, *(p for e in kb.entries for p in (e.question, *e.phrasings))]
+    kb, candidates = _patient_messages(args.kb)
     result = measure_line(
         Matcher(kb),
         candidates,
@@ -152,6 +145,17 @@ def _line(args: argparse.Namespace) -> int:
     print(f"{describe_machine()}; medians of {args.repeat} runs\n")
     print(line_table(result))
     return 0
+
+
+def _patient_messages(kb_path: Path | None) -> tuple[KnowledgeBase, list[str]]:
+    """The knowledge base and the messages simulated patients send: every labelled
+    question found, then every question and phrasing of the knowledge base."""
+    from bot.evaluate import load_labelled
+    from faq.loader import load_kb
+
+    kb = load_kb(kb_path)
+    evals = [row.text for path in DEFAULT_EVALS if path.is_file() for row in load_labelled(path)]
+    return kb, [*evals, *(p for e in kb.entries for p in (e.question, *e.phrasings))]
 
 
 def _parser() -> argparse.ArgumentParser:
