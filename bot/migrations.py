@@ -136,7 +136,40 @@ _LINE: Migration = (
     "ALTER TABLE outbox ADD COLUMN failure TEXT",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _MESSENGERS, _LINE)
+# The web console: accounts, sessions, who changed the knowledge base, files in threads.
+_CONSOLE: Migration = (
+    """CREATE TABLE console_users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('staff', 'admin')),
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        disabled_at TEXT
+    )""",
+    # Only a hash of the session token is kept: a copy of the database signs nobody in.
+    """CREATE TABLE console_sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES console_users (id) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX console_sessions_by_user ON console_sessions (user_id)",
+    # Who changed what in the knowledge base (and other admin actions), newest last.
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        user_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    )""",
+    # A file the patient sent, as JSON {"channel", "kind", "ref"}: the console fetches it
+    # from the messenger when staff open the thread; the bot stores no copy.
+    "ALTER TABLE ticket_messages ADD COLUMN attachment TEXT",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _MESSENGERS, _LINE, _CONSOLE)
 
 
 class SchemaTooNewError(Exception):
