@@ -15,17 +15,25 @@ from aiohttp import web
 from bot.attachments import FileData
 from bot.channels import ChannelError
 from bot.channels.line.channel import LineChannel, LineHosts, LineTiming
+from bot.channels.line.client import CHANNEL as LINE
 from bot.channels.telegram.channel import Parts, TelegramChannel, Timing
-from bot.channels.telegram.client import STAFF
+from bot.channels.telegram.client import PATIENTS, STAFF
+from bot.channels.telegram.files import download
 from bot.channels.telegram.webhook import WebhookServer
 from bot.clock import Clock, utc_now
-from bot.config import Config, LineConfig, TelegramConfig
+from bot.config import Config, ConsoleConfig, LineConfig, TelegramConfig
+from bot.console.auth import Auth
+from bot.console.routes import ConsoleContext, FetchThreadFile, StaffNotice, no_staff_notice
+from bot.console.server import ConsoleServer
 from bot.core import Conversation
 from bot.kb_holder import KbHolder
 from bot.kb_watch import Reloader, reload_report
+from bot.logsafety import install as install_redaction
 from bot.messages import Attachment
 from bot.outbox import RETRY_DELAYS, Outbox
+from bot.records import ThreadFile
 from bot.reminders import remind_waiting
+from bot.retention import retention_loop
 from bot.staff_feed import StaffFeed
 from bot.store import Store
 
@@ -73,6 +81,7 @@ class App:
         self._tuning = tuning
         self._tasks: set[asyncio.Task[None]] = set()
         self.line_webhook: WebhookServer | None = None  # None also when shared with Telegram's
+        self.console: ConsoleServer | None = None
         if telegram is not None and line is not None:
             # Staff replies in Telegram go out on LINE; LINE patients' messages reach staff.
             telegram.also_kick.append(line.courier.kick)
@@ -84,12 +93,18 @@ class App:
     ) -> App:
         """Build everything; raises KnowledgeBaseError, StoreError or ChannelError."""
         tg, ln = config.telegram, config.line
-        if tg is None and ln is None:
-            raise ChannelError("no messenger is configured")
+        if tg is None and ln is None and config.console is None:
+            raise ChannelError("no messenger and no console is configured")
         token = None
         if tg is not None:
             token = _secret(tg.token(), "telegram.token_env", tg.token_env, "the bot token")
         line_secrets = _line_secrets(ln) if ln is not None else None
+        # Whatever any library logs, these never reach a log line (bot/logsafety.py).
+        install_redaction(
+            token,
+            tg.webhook.secret() if tg is not None else None,
+            *(line_secrets or ()),
+        )
         holder = await asyncio.to_thread(KbHolder.from_path, config.faq.path)
         store = await Store.open(config.storage.path)
         feed = StaffFeed(store, STAFF, config.clinic, clock)
@@ -98,7 +113,7 @@ class App:
         )
         has_staff = tg is not None and tg.staff_chat_id is not None
         conversation = (
-            Conversation(holder, store, config, clock=clock, alerts=feed.alert)
+            Conversation(holder, store, config, clock=clock, alerts=feed.alert, staff_channel=STAFF)
             if has_staff
             else Conversation(holder, store, config, clock=clock)
         )
@@ -133,10 +148,16 @@ class App:
         interval = self.config.faq.reload_check_seconds
         if interval > 0:
             self._spawn(self.reloader.watch(interval, self._reload_failed))
-        if self.config.telegram is not None and self.config.telegram.staff_chat_id is not None:
+        if self._has_staff_room():
             self._spawn(self._remind())
+        self._spawn(retention_loop(self.store, self.config, self._clock))
+        if self.config.console is not None:
+            self.console = ConsoleServer(self._console_context(self.config.console))
+            await self.console.start()
 
     async def stop(self) -> None:
+        if self.console is not None:
+            await self.console.stop()  # no more staff actions while the rest stops
         if self.line_webhook is not None:
             await self.line_webhook.stop()  # stop receiving first
         for task in self._tasks:
@@ -190,6 +211,31 @@ class App:
         if self.line is not None:
             self.line.kick()
 
+    def _has_staff_room(self) -> bool:
+        return self.config.telegram is not None and self.config.telegram.staff_chat_id is not None
+
+    def _console_context(self, settings: ConsoleConfig) -> ConsoleContext:
+        """What the console works with: the same core, store and outbox as the messengers."""
+        notice: StaffNotice = self.feed.notice if self._has_staff_room() else no_staff_notice
+        return ConsoleContext(
+            store=self.store,
+            desk=self.conversation.desk,
+            kb=self.conversation.kb,
+            clock=self._clock,
+            config=self.config,
+            settings=settings,
+            auth=Auth(
+                self.store,
+                self._clock,
+                session_hours=settings.session_hours,
+                login_attempts=settings.login_attempts,
+            ),
+            reloader=self.reloader,
+            kick=self.kick,
+            fetch=_file_fetcher(self.telegram, self.line),
+            notice=notice,
+        )
+
     def _line_settings(self) -> LineConfig:
         assert self.config.line is not None  # only called with a LINE channel
         return self.config.line
@@ -216,6 +262,19 @@ class App:
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         self._tasks.add(asyncio.create_task(work))
+
+
+def _file_fetcher(telegram: TelegramChannel | None, line: LineChannel | None) -> FetchThreadFile:
+    """The console's way to a patient's file: from the messenger they sent it on."""
+
+    async def fetch(file: ThreadFile) -> FileData | None:
+        if file.channel == PATIENTS and telegram is not None:
+            return await download(telegram.bot, file.attachment)
+        if file.channel == LINE and line is not None:
+            return await line.content.fetch(file.attachment)
+        return None
+
+    return fetch
 
 
 def _line_secrets(settings: LineConfig) -> tuple[str, str]:

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot.logsafety import install as install_redaction
+
 # Exit codes: 1 = the command ran and found a problem (invalid KB, unknown ticket);
 # 2 = it could not run (bad config, unusable KB or database, bad arguments).
 EXIT_FAILED = 1
@@ -23,6 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # httpx logs each request URL at INFO, and Telegram's URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    install_redaction()  # and whatever logs anyway (a traceback's URL) is redacted
     try:
         code: int = args.run(args)
     except KeyboardInterrupt:
@@ -74,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_ask(commands)
     _add_eval(commands)
     _add_faq(commands)
+    _add_patients(commands)
+    _add_users(commands)
     return parser
 
 
@@ -139,6 +144,12 @@ def _add_faq(commands: Commands[argparse.ArgumentParser]) -> None:
     actions = faq.add_subparsers(dest="action", required=True, metavar="ACTION")
     validate = actions.add_parser("validate", help="check a knowledge base, listing problems")
     validate.add_argument("path", nargs="?", type=Path, help="file or directory (default: in use)")
+    validate.add_argument(
+        "--review-max-days",
+        type=int,
+        metavar="DAYS",
+        help="warn about entries last reviewed more than DAYS ago (default: 365)",
+    )
     faq.set_defaults(run=_lazy("bot.commands.faq"))
     imports = actions.add_parser(
         "import", help='turn JSON lines of {"id", "question", "answer"} into a knowledge base'
@@ -150,6 +161,32 @@ def _add_faq(commands: Commands[argparse.ArgumentParser]) -> None:
     )
     imports.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     imports.set_defaults(run=_lazy("bot.commands.faq_import"))
+
+
+def _add_patients(commands: Commands[argparse.ArgumentParser]) -> None:
+    patients = commands.add_parser("patients", help="admin: erase a patient's data")
+    actions = patients.add_subparsers(dest="action", required=True, metavar="ACTION")
+    forget = actions.add_parser("forget", help="delete everything about one patient")
+    forget.add_argument("--channel", choices=("telegram", "line", "local"), help="messenger")
+    forget.add_argument("--user", help="the patient's user id on that messenger")
+    forget.add_argument("--ticket", type=int, help="or: the patient of this ticket")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    patients.set_defaults(run=_lazy("bot.commands.patients"))
+
+
+def _add_users(commands: Commands[argparse.ArgumentParser]) -> None:
+    users = commands.add_parser("users", help="web console accounts: add, list, disable")
+    actions = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="create an account (asks for its password)")
+    add.add_argument("name")
+    add.add_argument("--role", choices=("staff", "admin"), required=True)
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin (scripts)"
+    )
+    actions.add_parser("list", help="accounts with their role and state")
+    disable = actions.add_parser("disable", help="disable an account and end its sessions")
+    disable.add_argument("name")
+    users.set_defaults(run=_lazy("bot.commands.users"))
 
 
 def _lazy(module: str) -> Callable[[argparse.Namespace], int]:

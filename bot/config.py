@@ -156,6 +156,20 @@ class LineConfig(_Frozen):
         return os.environ.get(self.access_token_env) or None
 
 
+class ConsoleConfig(_Frozen):
+    """The staff web console `faqbot run` serves (put a TLS proxy in front of it)."""
+
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=0, le=65535)  # 0: any free port
+    session_hours: float = Field(default=12, gt=0, le=24 * 30)
+    # False only for plain-http use on this machine: browsers drop Secure cookies over http.
+    secure_cookies: bool = True
+    # Failed sign-ins allowed per 15 minutes, per account name and per remote address.
+    login_attempts: int = Field(default=5, ge=1, le=1000)
+    # How often the queue page asks for new tickets (seconds).
+    refresh_seconds: float = Field(default=3.0, ge=1, le=600)
+
+
 class FaqConfig(_Frozen):
     path: Path | None = None  # None: the bundled faq/kb/
     reload_check_seconds: float = Field(default=5.0, ge=0)  # 0: reload on /reload only
@@ -165,12 +179,19 @@ class StorageConfig(_Frozen):
     path: Path = Path("faqbot.sqlite3")
 
 
+class PrivacyConfig(_Frozen):
+    # Patients' words older than this are removed by the retention job; 0: kept forever.
+    retention_days: int = Field(default=365, ge=0)
+
+
 class Config(_Frozen):
     faq: FaqConfig = FaqConfig()
     storage: StorageConfig = StorageConfig()
     clinic: Clinic = Clinic()
     telegram: TelegramConfig | None = None
     line: LineConfig | None = None
+    console: ConsoleConfig | None = None
+    privacy: PrivacyConfig = PrivacyConfig()
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +300,10 @@ _MESSAGES = {
     "model_type": "expected a mapping",
     "tuple_type": "expected a list",
     "path_type": "expected a path",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
     "string_pattern_mismatch": "expected an environment variable name (e.g. FAQBOT_TOKEN)",
 }
 _PATTERN_MESSAGES = {

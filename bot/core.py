@@ -76,6 +76,7 @@ class Conversation:
         clock: Clock = utc_now,
         alerts: AlertSink = _no_alerts,
         top: int = 3,
+        staff_channel: str | None = None,
     ) -> None:
         self.kb = kb
         self._store = store
@@ -83,6 +84,8 @@ class Conversation:
         self._clock = clock
         self._alerts = alerts
         self._top = top
+        # The outbox channel of the staff chat: a forgotten patient's topics are marked there.
+        self.staff_channel = staff_channel
         self.desk = TicketDesk(store, lambda: kb.current.kb.texts, config.clinic.name, clock)
 
     def welcome(self) -> Reply:
@@ -146,9 +149,15 @@ class Conversation:
                 reply = menu.category(loaded.kb, index)
                 return [reply if reply is not None else menu.menu(loaded.kb)]
             case ForgetChoice(confirmed):
-                return [
-                    await privacy.forget(self._store, loaded.kb.texts, patient, confirmed=confirmed)
-                ]
+                forgotten = await privacy.forget(
+                    self._store,
+                    loaded.kb.texts,
+                    patient,
+                    confirmed=confirmed,
+                    staff_channel=self.staff_channel,
+                    clock=self._clock,
+                )
+                return [forgotten]
         return [replies.not_understood(texts)]
 
     async def _file_only(
@@ -161,7 +170,9 @@ class Conversation:
             if ticket is None:
                 return [replies.file_without_ticket(kb.texts)]
             label = ATTACHMENT_LABELS[attachment.kind]
-            await tx.tickets.add_message(ticket.id, Author.PATIENT, label, now=now)
+            await tx.tickets.add_message(
+                ticket.id, Author.PATIENT, label, now=now, attachment=attachment
+            )
             if ticket.status is TicketStatus.ANSWERED:
                 await tx.tickets.set_status(ticket.id, TicketStatus.OPEN, now)
         alert = StaffAlert(ticket.id, ticket.urgent, "", attachment=attachment)
@@ -212,7 +223,13 @@ class Conversation:
         flag = _red_flag(turn.kb, turn.decision.rule_id)
         label = flag.label if flag is not None else (turn.decision.rule_id or "red flag")
         ticket_id = await open_ticket(
-            turn.tx, turn.patient.id, turn.question, reason=label, urgent=True, now=turn.now
+            turn.tx,
+            turn.patient.id,
+            turn.question,
+            reason=label,
+            urgent=True,
+            now=turn.now,
+            attachment=turn.attachment,
         )
         reply = replies.urgent(turn.kb.texts, flag, self._eta(turn.now))
         await turn.tx.tickets.add_message(ticket_id, Author.BOT, reply.text, now=turn.now)
@@ -225,7 +242,13 @@ class Conversation:
         rule = next((h for h in turn.kb.handover if h.id == turn.decision.rule_id), None)
         reason = rule.reason if rule is not None else "ナレッジベースに該当なし"
         ticket_id = await open_ticket(
-            turn.tx, turn.patient.id, turn.question, reason=reason, urgent=False, now=turn.now
+            turn.tx,
+            turn.patient.id,
+            turn.question,
+            reason=reason,
+            urgent=False,
+            now=turn.now,
+            attachment=turn.attachment,
         )
         eta = self._eta(turn.now)
         turn.replies.append(replies.escalation(turn.kb.texts, eta, handover=rule is not None))
@@ -235,7 +258,9 @@ class Conversation:
     async def _join_ticket(self, turn: _Turn, ticket: Ticket) -> None:
         """The patient is with staff: the message joins the ticket; red flags still answered."""
         tx, now = turn.tx, turn.now
-        await tx.tickets.add_message(ticket.id, Author.PATIENT, turn.question.text, now=now)
+        await tx.tickets.add_message(
+            ticket.id, Author.PATIENT, turn.question.text, now=now, attachment=turn.attachment
+        )
         if ticket.status is TicketStatus.ANSWERED:
             await tx.tickets.set_status(ticket.id, TicketStatus.OPEN, now)
         if turn.decision.action is Action.URGENT:

@@ -40,12 +40,9 @@ class Inbox:
     async def receive(self, updates: Sequence[tuple[str, str]]) -> int:
         """Commit (update id, payload) pairs; return how many were new. Then confirm them."""
         async with self._store.transaction() as tx:
-            now = self._clock()
-            added = [
-                await tx.inbox.add(self.channel, key, payload, now) for key, payload in updates
-            ]
+            added = await tx.inbox.add_many(self.channel, updates, self._clock())
         self._arrived.set()
-        return sum(added)
+        return added
 
     async def process_pending(self, handler: Handler, *, batch: int = 4) -> int:
         """Process every pending update, oldest first; return how many were processed.

@@ -44,6 +44,43 @@ async def _log_failure(item: OutboxItem, error: Exception) -> None:
     logger.error("outbox %d to %s: given up", item.id, item.channel)
 
 
+class SentMarks:
+    """Commits "sent" marks; sends that finish while a commit is under way share the next.
+
+    Each caller returns only once its own mark is committed, so a chat's next message is
+    still sent after the previous one is recorded (a crash repeats at most the one message
+    in flight, as before). Under load one commit covers the marks of many chats, instead of
+    a transaction each waiting its turn for the store.
+    """
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+        self._queued: dict[int, asyncio.Future[None]] = {}
+        self._lock = asyncio.Lock()
+
+    async def mark(self, item_id: int) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queued[item_id] = done
+        async with self._lock:
+            if not done.done():  # no one before us wrote it: write everything queued
+                batch, self._queued = self._queued, {}
+                try:
+                    async with self._store.transaction() as tx:
+                        await tx.outbox.mark_sent_many(list(batch), self._clock())
+                except Exception as exc:
+                    for future in batch.values():
+                        future.set_exception(exc)
+                except BaseException:  # cancelled: the others' marks go to the next writer
+                    del batch[item_id]
+                    self._queued.update(batch)
+                    raise
+                else:
+                    for future in batch.values():
+                        future.set_result(None)
+        await done
+
+
 class Outbox:
     """Sends stored messages through a channel's `send`, in order, each once."""
 
@@ -61,6 +98,7 @@ class Outbox:
         self._clock = clock
         self._on_failed = on_failed
         self._retry_delays = tuple(retry_delays)
+        self._marks = SentMarks(store, clock)
         # One deliverer per channel at a time in this process keeps each chat in order.
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -132,8 +170,7 @@ class Outbox:
             if given_up:
                 await self._report(item, exc)
             return False
-        async with self._store.transaction() as tx:
-            await tx.outbox.mark_sent(item.id, self._clock())
+        await self._marks.mark(item.id)
         return True
 
     async def _report(self, item: OutboxItem, error: Exception) -> None:

@@ -76,6 +76,14 @@ class Ticket:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadFile:
+    """A file a patient sent, kept in the thread as a reference on their messenger (no copy)."""
+
+    channel: str
+    attachment: Attachment
+
+
+@dataclass(frozen=True, slots=True)
 class TicketMessage:
     id: int
     ticket_id: int
@@ -83,6 +91,7 @@ class TicketMessage:
     staff_name: str | None
     text: str = field(repr=False)
     created_at: datetime
+    file: ThreadFile | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +176,14 @@ def ticket_from_row(row: Any) -> Ticket:
     )
 
 
+def thread_file_from_db(value: str | None) -> ThreadFile | None:
+    """The JSON {"channel", "kind", "ref"} of ticket_messages.attachment, if any."""
+    if value is None:
+        return None
+    data = json.loads(value)
+    return ThreadFile(data["channel"], Attachment(data["kind"], data["ref"]))
+
+
 def ticket_message_from_row(row: Any) -> TicketMessage:
     return TicketMessage(
         id=row["id"],
@@ -175,6 +192,7 @@ def ticket_message_from_row(row: Any) -> TicketMessage:
         staff_name=row["staff_name"],
         text=row["text"],
         created_at=_time(row["created_at"]),
+        file=thread_file_from_db(row["attachment"]),
     )
 
 

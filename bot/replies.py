@@ -38,12 +38,13 @@ def answer(
         Choice(kb.texts.button_helpful, feedback_payload(question_id, helpful=True)),
         Choice(kb.texts.button_not_helpful, feedback_payload(question_id, helpful=False)),
     )
-    combined = f"{entry.answer}\n\n{kb.texts.disclaimer}\n{kb.texts.feedback_prompt}"
+    text = kb.answer_text(entry)  # with the advertising disclosures where required
+    combined = f"{text}\n\n{kb.texts.disclaimer}\n{kb.texts.feedback_prompt}"
     if len(combined) <= MAX_ANSWER_CHARS:
         return [Reply(combined, choices, ReplyKind.ANSWER)]
     # Too long for one message on every channel: the disclaimer follows on its own.
     footer = f"{kb.texts.disclaimer}\n{kb.texts.feedback_prompt}"
-    return [Reply(entry.answer), Reply(footer, choices, ReplyKind.ANSWER)]
+    return [Reply(text), Reply(footer, choices, ReplyKind.ANSWER)]
 
 
 def clarify(kb: KnowledgeBase, entry_ids: Iterable[str], question_id: int) -> Reply | None:

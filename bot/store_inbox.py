@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,14 +32,24 @@ class InboxRepo:
         )
         return cursor.rowcount == 1
 
+    async def add_many(
+        self, channel: str, updates: Sequence[tuple[str, str]], now: datetime
+    ) -> int:
+        """Keep (update id, payload) pairs in one statement; how many were new."""
+        cursor = await self._conn.executemany(
+            "INSERT OR IGNORE INTO inbox (channel, update_id, payload, status, received_at)"
+            " VALUES (?, ?, ?, 'pending', ?)",
+            [(channel, key, payload, to_db_time(now)) for key, payload in updates],
+        )
+        return cursor.rowcount
+
     async def pending(self, channel: str, *, limit: int) -> list[InboxRow]:
         """The oldest updates not yet processed, oldest first."""
-        async with self._conn.execute(
+        rows = await self._conn.execute_fetchall(  # one trip to aiosqlite's thread, not three
             "SELECT id, channel, update_id, payload FROM inbox"
             " WHERE status = 'pending' AND channel = ? ORDER BY id LIMIT ?",
             (channel, limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [InboxRow(r["id"], r["channel"], r["update_id"], r["payload"]) for r in rows]
 
     async def finish(self, row_id: int, *, failed: bool, now: datetime) -> None:

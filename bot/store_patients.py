@@ -8,13 +8,13 @@ from datetime import datetime
 import aiosqlite
 
 from bot.records import (
-    STAFF_TICKET_PREFIX,
     Patient,
     QuestionRecord,
     patient_from_row,
     question_from_row,
     to_db_time,
 )
+from bot.store_privacy import Erased, PrivacyRepo
 from faq.decision import Decision
 
 
@@ -69,34 +69,9 @@ class PatientRepo:
             row = await cursor.fetchone()
         return patient_from_row(row) if row is not None else None
 
-    async def forget(self, patient: Patient) -> None:
-        """Delete everything stored about the patient: questions, tickets, messages to them."""
-        tickets = "SELECT id FROM tickets WHERE patient_id = ?"
-        pid = (patient.id,)
-        for statement, args in (
-            (f"DELETE FROM staff_posts WHERE ticket_id IN ({tickets})", pid),
-            (f"DELETE FROM proposed_phrasings WHERE ticket_id IN ({tickets})", pid),
-            (f"DELETE FROM ticket_messages WHERE ticket_id IN ({tickets})", pid),
-            (
-                "DELETE FROM outbox WHERE chat_id IN (SELECT ? || id FROM tickets"
-                " WHERE patient_id = ?)",
-                (STAFF_TICKET_PREFIX, patient.id),
-            ),
-            ("DELETE FROM tickets WHERE patient_id = ?", pid),
-            (
-                "DELETE FROM feedback WHERE question_id IN"
-                " (SELECT id FROM questions WHERE patient_id = ?)",
-                pid,
-            ),
-            ("DELETE FROM questions WHERE patient_id = ?", pid),
-            ("DELETE FROM staff_topics WHERE patient_id = ?", pid),
-            (
-                "DELETE FROM outbox WHERE channel = ? AND chat_id = ?",
-                (patient.channel, patient.chat_id),
-            ),
-            ("DELETE FROM patients WHERE id = ?", pid),
-        ):
-            await self._conn.execute(statement, args)
+    async def forget(self, patient: Patient) -> Erased:
+        """Delete everything stored about the patient (bot/store_privacy.py says what)."""
+        return await PrivacyRepo(self._conn).erase(patient)
 
 
 class QuestionRepo:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.messages import Attachment
 from bot.records import (
     Author,
     Ticket,
@@ -107,12 +108,18 @@ class TicketRepo:
         *,
         now: datetime,
         staff_name: str | None = None,
+        attachment: Attachment | None = None,
     ) -> int:
+        """Add to the thread; a patient's file is kept as a reference on their messenger."""
         stamp = to_db_time(now)
+        kind, ref = (attachment.kind, attachment.ref) if attachment is not None else (None, None)
+        # The file lives on the patient's messenger: its channel is stored beside the ref.
         cursor = await self._conn.execute(
-            "INSERT INTO ticket_messages (ticket_id, author, staff_name, text, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (ticket_id, author.value, staff_name, text, stamp),
+            "INSERT INTO ticket_messages (ticket_id, author, staff_name, text, created_at,"
+            " attachment) VALUES (?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN NULL ELSE"
+            " json_object('channel', (SELECT p.channel FROM tickets AS t JOIN patients AS p"
+            " ON p.id = t.patient_id WHERE t.id = ?), 'kind', ?, 'ref', ?) END)",
+            (ticket_id, author.value, staff_name, text, stamp, kind, ticket_id, kind, ref),
         )
         await self._conn.execute(
             "UPDATE tickets SET updated_at = ? WHERE id = ?", (stamp, ticket_id)

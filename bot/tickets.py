@@ -48,14 +48,17 @@ async def open_ticket(
     reason: str,
     urgent: bool,
     now: datetime,
+    attachment: Attachment | None = None,
 ) -> int:
-    """Open a ticket holding the patient's question and the matcher's evidence."""
+    """Open a ticket holding the patient's question (and file) and the matcher's evidence."""
     question_id = question.id if question is not None else None
     ticket_id = await tx.tickets.open(
         patient_id, reason=reason, urgent=urgent, question_id=question_id, now=now
     )
     if question is not None:
-        await tx.tickets.add_message(ticket_id, Author.PATIENT, question.text, now=now)
+        await tx.tickets.add_message(
+            ticket_id, Author.PATIENT, question.text, now=now, attachment=attachment
+        )
         await tx.tickets.add_message(ticket_id, Author.NOTE, evidence_note(question), now=now)
     return ticket_id
 

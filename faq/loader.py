@@ -4,17 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from faq.model import MAX_ANSWER_CHARS, Entry, Handover, KnowledgeBase, RedFlag, Texts
+from faq.located import Item, Where, child_of, descend, line_of
+from faq.model import (
+    MAX_ANSWER_CHARS,
+    Disclosures,
+    Entry,
+    Handover,
+    KnowledgeBase,
+    RedFlag,
+    Texts,
+)
+from faq.safe_yaml import YamlRejected, read_yaml
 
 DEFAULT_KB_DIR = Path(__file__).parent / "kb"
+DEFAULT_REVIEW_MAX_DAYS = 365  # faq.compliance uses the same default
 _LIST_SECTIONS = ("entries", "synonyms", "red_flags", "handover")
-_SECTIONS = (*_LIST_SECTIONS, "texts")
+# mappings merged across files; `shared` holds texts and term lists rules name
+_MAP_SECTIONS = ("texts", "disclosures", "shared")
+_SECTIONS = (*_LIST_SECTIONS, *_MAP_SECTIONS)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -42,15 +56,6 @@ class KnowledgeBaseError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-@dataclass(frozen=True, slots=True)
-class _Item:
-    """A raw YAML list item with where it came from."""
-
-    value: Any
-    file: str
-    node: yaml.Node
-
-
 def kb_files(path: str | Path | None = None) -> list[Path]:
     """The YAML files of a knowledge base: one file, or every *.yaml in a directory."""
     root = Path(path) if path is not None else DEFAULT_KB_DIR
@@ -60,106 +65,116 @@ def kb_files(path: str | Path | None = None) -> list[Path]:
 
 
 def load_kb(path: str | Path | None = None) -> KnowledgeBase:
-    """Load and validate a knowledge base; raise KnowledgeBaseError listing every error."""
-    kb, problems, _ = _load(path)
+    """Load and validate a knowledge base (advertising rules included); raise
+    KnowledgeBaseError listing every error."""
+    kb, problems, where = _load(path)
+    if kb is not None:
+        from faq.compliance import check
+
+        problems += check(kb, where.locate, review_max_days=None)
     errors = [p for p in problems if p.level == "error"]
     if errors or kb is None:
         raise KnowledgeBaseError(errors)
     return kb
 
 
-def validate(path: str | Path | None = None) -> list[Problem]:
-    """Every error and warning in a knowledge base, including phrasings that collide."""
-    kb, problems, entries = _load(path)
+def validate(
+    path: str | Path | None = None,
+    *,
+    review_max_days: int | None = DEFAULT_REVIEW_MAX_DAYS,
+    today: date | None = None,
+) -> list[Problem]:
+    """Every error and warning in a knowledge base: colliding phrasings, advertising
+    rules, and reviews older than `review_max_days` (None: not checked)."""
+    kb, problems, where = _load(path)
     if kb is not None:
         from faq.collisions import find_collisions  # needs the analyser: only when asked
+        from faq.compliance import check
+
+        problems += check(kb, where.locate, today=today, review_max_days=review_max_days)
+        entries = where.items["entries"]
 
         def locate(entry_id: str, n: int) -> tuple[str, int | None]:
             item = entries[entry_id]
             node = (
-                _child(item.node, "question")
+                child_of(item.node, "question")
                 if n == 0
-                else _child(_child(item.node, "phrasings"), n - 1)
+                else child_of(child_of(item.node, "phrasings"), n - 1)
             )
-            return item.file, _line(node or item.node)
+            return item.file, line_of(node or item.node)
 
         problems += find_collisions(kb, locate)
     return problems
 
 
-def _load(
-    path: str | Path | None,
-) -> tuple[KnowledgeBase | None, list[Problem], dict[str, _Item]]:
+def _load(path: str | Path | None) -> tuple[KnowledgeBase | None, list[Problem], Where]:
     root = Path(path) if path is not None else DEFAULT_KB_DIR
     files = kb_files(root)
     problems: list[Problem] = []
-    sections: dict[str, list[_Item]] = {name: [] for name in _LIST_SECTIONS}
-    texts: dict[str, Any] = {}
-    texts_origin: tuple[str, yaml.Node | None] | None = None
+    sections: dict[str, list[Item]] = {name: [] for name in _LIST_SECTIONS}
+    maps: dict[str, dict[Any, Any]] = {name: {} for name in _MAP_SECTIONS}
+    where = Where()
     if not files:
-        return None, [Problem(str(root), None, None, "no .yaml files in this directory")], {}
+        return None, [Problem(str(root), None, None, "no .yaml files in this directory")], where
     for file in files:
         parsed = _parse(file, problems)
         if parsed is None:
             continue
         data, top = parsed
         for key, value in data.items():
-            node = _child(top, key)
+            node = child_of(top, key)
             if key not in _SECTIONS:
-                problems.append(Problem(str(file), _line(node), None, f"unknown section {key!r}"))
-            elif key == "texts":
+                problems.append(Problem(str(file), line_of(node), None, f"unknown section {key!r}"))
+            elif key in _MAP_SECTIONS:
                 if not isinstance(value, dict):
                     problems.append(
-                        Problem(str(file), _line(node), None, "texts: expected a mapping")
+                        Problem(str(file), line_of(node), None, f"{key}: expected a mapping")
                     )
                     continue
-                texts.update(value)
-                texts_origin = (str(file), node)
+                maps[key].update(value)
+                where.mappings[key] = (str(file), node)
             elif not isinstance(value, list):
-                problems.append(Problem(str(file), _line(node), None, f"{key}: expected a list"))
+                problems.append(Problem(str(file), line_of(node), None, f"{key}: expected a list"))
             else:
                 sections[key] += [
-                    _Item(v, str(file), _child(node, i) or top) for i, v in enumerate(value)
+                    Item(v, str(file), child_of(node, i) or top) for i, v in enumerate(value)
                 ]
-    if problems and not any(sections.values()) and not texts:
-        return None, problems, {}  # nothing readable: further checks would only echo this
+    if problems and not any(sections.values()) and not maps["texts"]:
+        return None, problems, where  # nothing readable: further checks would only echo this
     known_ids = {i.value.get("id") for i in sections["entries"] if isinstance(i.value, dict)}
     if not known_ids and not problems:
         problems.append(Problem(str(root), None, None, "no entries"))
+    shared = maps["shared"]
     entries = _models(Entry, sections["entries"], problems)
-    red_flags = _models(RedFlag, sections["red_flags"], problems)
-    handover = _models(Handover, sections["handover"], problems)
+    red_flags = _models(RedFlag, _with_shared(sections["red_flags"], shared, problems), problems)
+    handover = _models(Handover, _with_shared(sections["handover"], shared, problems), problems)
     synonyms = _synonyms(sections["synonyms"], problems)
-    text_model = _texts(texts, texts_origin, files, problems)
+    text_model = _mapping(Texts, "texts", maps["texts"], where, files, problems)
+    disclosures = _mapping(Disclosures, "disclosures", maps["disclosures"], where, files, problems)
     problems += _cross_checks(entries, known_ids, red_flags, handover)
-    located = {entry.id: item for entry, item in entries}
-    if text_model is None or any(p.level == "error" for p in problems):
-        return None, problems, located
+    where.items = {
+        "entries": {e.id: item for e, item in entries},
+        "red_flags": {r.id: item for r, item in red_flags},
+    }
+    if text_model is None or disclosures is None or any(p.level == "error" for p in problems):
+        return None, problems, where
     kb = KnowledgeBase(
         entries=tuple(e for e, _ in entries),
         synonyms=synonyms,
         red_flags=tuple(r for r, _ in red_flags),
         handover=tuple(h for h, _ in handover),
         texts=text_model,
+        disclosures=disclosures,
         sources=tuple(str(f) for f in files),
     )
-    return kb, problems, located
+    return kb, problems, where
 
 
 def _parse(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], yaml.Node] | None:
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(file), None, None, f"cannot read: {exc}"))
-        return None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(str(file), line, None, f"YAML syntax error: {reason}"))
+        data, root = read_yaml(file)
+    except YamlRejected as exc:
+        problems += [Problem(str(file), i.line, None, i.message) for i in exc.issues]
         return None
     if data is None:
         return None
@@ -169,11 +184,39 @@ def _parse(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], yaml.No
     return data, root
 
 
-def _models(
-    model: type[M], items: Iterable[_Item], problems: list[Problem]
-) -> list[tuple[M, _Item]]:
+def _with_shared(items: list[Item], shared: dict[Any, Any], problems: list[Problem]) -> list[Item]:
+    """Replace each `field: {shared: name}` by the text or list `shared:` gives that name."""
+    resolved: list[Item] = []
+    for item in items:
+        if not isinstance(item.value, dict):
+            resolved.append(item)
+            continue
+        value = dict(item.value)
+        for name, written in item.value.items():
+            if not (isinstance(written, dict) and list(written) == ["shared"]):
+                continue
+            ref = written["shared"]
+            if isinstance(ref, str) and ref in shared:
+                value[name] = shared[ref]
+                continue
+            node = child_of(child_of(item.node, name), "shared")
+            problems.append(
+                Problem(
+                    item.file,
+                    line_of(node),
+                    _as_id(value.get("id")),
+                    f"{name}: no {ref!r} under `shared:`",
+                )
+            )
+            break
+        else:
+            resolved.append(Item(value, item.file, item.node))
+    return resolved
+
+
+def _models(model: type[M], items: Iterable[Item], problems: list[Problem]) -> list[tuple[M, Item]]:
     """Validate each item; an invalid item becomes problems located at its field's line."""
-    good: list[tuple[M, _Item]] = []
+    good: list[tuple[M, Item]] = []
     for item in items:
         item_id = item.value.get("id") if isinstance(item.value, dict) else None
         try:
@@ -181,11 +224,11 @@ def _models(
         except ValidationError as exc:
             for err in exc.errors():
                 loc = err["loc"]
-                node = _descend(item.node, loc) or item.node
+                node = descend(item.node, loc) or item.node
                 field = ".".join(str(part) for part in loc) or model.__name__
                 message = _friendly(err["type"], err["msg"])
                 problems.append(
-                    Problem(item.file, _line(node), _as_id(item_id), f"{field}: {message}")
+                    Problem(item.file, line_of(node), _as_id(item_id), f"{field}: {message}")
                 )
     return good
 
@@ -202,7 +245,7 @@ def _friendly(kind: str, message: str) -> str:
     return message
 
 
-def _synonyms(items: list[_Item], problems: list[Problem]) -> tuple[tuple[str, ...], ...]:
+def _synonyms(items: list[Item], problems: list[Problem]) -> tuple[tuple[str, ...], ...]:
     groups: list[tuple[str, ...]] = []
     seen: dict[str, int] = {}
     for item in items:
@@ -214,7 +257,10 @@ def _synonyms(items: list[_Item], problems: list[Problem]) -> tuple[tuple[str, .
         ):
             problems.append(
                 Problem(
-                    item.file, _line(item.node), None, "synonyms: each group is a list of 2+ words"
+                    item.file,
+                    line_of(item.node),
+                    None,
+                    "synonyms: each group is a list of 2+ words",
                 )
             )
             continue
@@ -224,98 +270,75 @@ def _synonyms(items: list[_Item], problems: list[Problem]) -> tuple[tuple[str, .
                 problems.append(
                     Problem(
                         item.file,
-                        _line(item.node),
+                        line_of(item.node),
                         None,
                         f"synonyms: {word!r} is already in the group at line {seen[key]}",
                     )
                 )
-            seen[key] = _line(item.node) or 0
+            seen[key] = line_of(item.node) or 0
         groups.append(tuple(v.strip() for v in value))
     return tuple(groups)
 
 
-def _texts(
-    texts: dict[str, Any],
-    origin: tuple[str, yaml.Node | None] | None,
+def _mapping(
+    model: type[M],
+    section: str,
+    value: dict[Any, Any],
+    where: Where,
     files: list[Path],
     problems: list[Problem],
-) -> Texts | None:
-    file, node = origin if origin else (str(files[0]), None)
+) -> M | None:
+    """A mapping section (texts, disclosures) as its model; errors located at their key."""
+    file, node = where.mappings.get(section, (str(files[0]), None))
     try:
-        return Texts.model_validate(texts)
+        return model.model_validate(value)
     except ValidationError as exc:
         for err in exc.errors():
             key = ".".join(str(part) for part in err["loc"])
-            line = _line(_descend(node, err["loc"]) or node) if node else None
-            problems.append(
-                Problem(file, line, None, f"texts.{key}: {_friendly(err['type'], err['msg'])}")
-            )
+            line = line_of(descend(node, err["loc"]) or node) if node else None
+            message = _friendly(err["type"], err["msg"])
+            problems.append(Problem(file, line, None, f"{section}.{key}: {message}"))
         return None
 
 
 def _cross_checks(
-    entries: list[tuple[Entry, _Item]],
+    entries: list[tuple[Entry, Item]],
     known_ids: set[Any],
-    red_flags: list[tuple[RedFlag, _Item]],
-    handover: list[tuple[Handover, _Item]],
+    red_flags: list[tuple[RedFlag, Item]],
+    handover: list[tuple[Handover, Item]],
 ) -> list[Problem]:
     problems: list[Problem] = []
-    first: dict[str, _Item] = {}
+    first: dict[str, Item] = {}
     for entry, item in entries:
         if entry.id in first:
             other = first[entry.id]
             problems.append(
                 Problem(
                     item.file,
-                    _line(item.node),
+                    line_of(item.node),
                     entry.id,
-                    f"duplicate id (first defined at {other.file}:{_line(other.node)})",
+                    f"duplicate id (first defined at {other.file}:{line_of(other.node)})",
                 )
             )
         first.setdefault(entry.id, item)
     for entry, item in entries:
         for related in entry.related:
             if related not in known_ids:
-                node = _child(item.node, "related")
+                node = child_of(item.node, "related")
                 problems.append(
                     Problem(
-                        item.file, _line(node), entry.id, f"related: unknown entry id {related!r}"
+                        item.file, line_of(node), entry.id, f"related: unknown entry id {related!r}"
                     )
                 )
-    rules: list[tuple[RedFlag | Handover, _Item]] = [*red_flags, *handover]
+    rules: list[tuple[RedFlag | Handover, Item]] = [*red_flags, *handover]
     for rule, item in rules:
         if not rule.any and not rule.all:
             problems.append(
                 Problem(
-                    item.file, _line(item.node), rule.id, "rule has neither 'any' nor 'all' terms"
+                    item.file, line_of(item.node), rule.id, "rule has neither 'any' nor 'all' terms"
                 )
             )
     return problems
-
-
-def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if k.value == key:
-                return v
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        return node.value[key]
-    return None
-
-
-def _descend(node: yaml.Node | None, loc: Sequence[str | int]) -> yaml.Node | None:
-    """The deepest node along a validation error's location that exists."""
-    deepest = node
-    for part in loc:
-        child = _child(deepest, part)
-        if child is None:
-            break
-        deepest = child
-    return deepest
-
-
-def _line(node: yaml.Node | None) -> int | None:
-    return node.start_mark.line + 1 if node is not None else None
 
 
 def _as_id(value: object) -> str | None:

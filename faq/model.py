@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -26,6 +27,11 @@ class Entry(_Frozen):
     related: tuple[str, ...] = ()
     # smalltalk entries (greetings, thanks) are answered but never offered as choices
     kind: Literal["faq", "smalltalk"] = "faq"
+    # Describes the unapproved treatment, its price or its products: under the medical
+    # advertising guideline such an answer carries the knowledge base's disclosures.
+    advertising: Literal["treatment", "price", "product"] | None = None
+    reviewed_by: str | None = Field(default=None, min_length=1)
+    reviewed_on: date | None = None
 
     @field_validator("phrasings", "keywords")
     @classmethod
@@ -89,6 +95,37 @@ class Texts(_Frozen):
     forget_cancelled: str
 
 
+class Disclosure(_Frozen):
+    """One statement the guideline requires next to an advertising answer."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str = Field(min_length=1)
+
+
+class Disclosures(_Frozen):
+    """The block appended to every advertising answer: a heading and its statements."""
+
+    heading: str = ""
+    items: tuple[Disclosure, ...] = ()
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _from_mapping(cls, value: Any) -> Any:
+        # admins write `id: text` pairs; the model keeps their order
+        if isinstance(value, dict):
+            return [{"id": k, "text": v} for k, v in value.items()]
+        return value
+
+    def block(self) -> str:
+        """The heading and one bullet per statement, as sent to patients."""
+        lines = [self.heading] if self.heading else []
+        return "\n".join([*lines, *(f"・{d.text}" for d in self.items)])
+
+    def text(self, disclosure_id: str) -> str | None:
+        """The statement with this id, or None."""
+        return next((d.text for d in self.items if d.id == disclosure_id), None)
+
+
 class KnowledgeBase(_Frozen):
     """Everything loaded from a knowledge base's YAML files, validated."""
 
@@ -97,8 +134,16 @@ class KnowledgeBase(_Frozen):
     red_flags: tuple[RedFlag, ...] = ()
     handover: tuple[Handover, ...] = ()
     texts: Texts
+    disclosures: Disclosures = Disclosures()
     sources: tuple[str, ...] = ()
 
     def entry(self, entry_id: str) -> Entry | None:
         """The entry with this id, or None."""
         return next((e for e in self.entries if e.id == entry_id), None)
+
+    def answer_text(self, entry: Entry) -> str:
+        """The entry's answer as patients get it: with the disclosures if it advertises."""
+        block = self.disclosures.block()
+        if entry.advertising is None or not block:
+            return entry.answer
+        return f"{entry.answer}\n\n{block}"

@@ -11,8 +11,9 @@ romaji is read as the kana it spells; its surface keeps the Latin letters.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -74,7 +75,7 @@ class Normalizer:
     """Folds texts with one synonym lexicon; create once, it holds the analyser."""
 
     def __init__(self, synonyms: Iterable[Iterable[str]] = ()) -> None:
-        self._tokenizer = _tokenizer()
+        _tokenizer()  # load the dictionary now, not on the first message
         self._canonical: dict[str, str] = {}
         # Emoji and symbols carry meaning (🍺, ☀️) but fold() drops them, so they
         # are rewritten to their word before folding.
@@ -105,7 +106,7 @@ class Normalizer:
         lemmas: list[str] = []
         ends: set[int] = set()
         length, pos = 0, ""
-        for morpheme in self._tokenizer.tokenize(spoken):
+        for morpheme in _morphemes(spoken):
             pos = morpheme.part_of_speech()[0]
             if pos == "空白":
                 continue
@@ -185,6 +186,29 @@ def _alternation(words: dict[str, str]) -> re.Pattern[str] | None:
 
 
 @lru_cache(maxsize=1)
+def _dictionary() -> Any:
+    """One SudachiPy dictionary per process: loading it is the slow part."""
+    return Dictionary(dict="core")
+
+
+_per_thread = threading.local()
+
+
+# SudachiPy refuses input over 49,149 bytes; this many characters stay under it at 4 bytes each.
+_CHUNK_CHARS = 12_000
+
+
+def _morphemes(text: str) -> Iterator[Any]:
+    """SudachiPy's morphemes of a text of any length, read in chunks it accepts."""
+    tokenizer = _tokenizer()
+    for start in range(0, len(text), _CHUNK_CHARS):
+        yield from tokenizer.tokenize(text[start : start + _CHUNK_CHARS])
+
+
 def _tokenizer() -> Any:
-    """One SudachiPy tokenizer per process: loading the dictionary is the slow part."""
-    return Dictionary(dict="core").tokenizer(SplitMode.C)
+    """This thread's tokenizer: SudachiPy refuses one used by two threads at once, and
+    matchers are built and run in worker threads (reloads, dry runs) beside the loop's."""
+    tokenizer = getattr(_per_thread, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = _per_thread.tokenizer = _dictionary().tokenizer(SplitMode.C)
+    return tokenizer

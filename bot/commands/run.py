@@ -1,4 +1,4 @@
-"""`faqbot run`: start every messenger the config enables, until SIGINT or SIGTERM."""
+"""`faqbot run`: start the messengers and the console the config enables, until a signal."""
 
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ EXIT_UNUSABLE = 2
 def run(args: argparse.Namespace) -> int:
     config = load_settings(args)
     telegram = config.telegram
-    if telegram is None and config.line is None:
+    if telegram is None and config.line is None and config.console is None:
         print(
-            "faqbot: no messenger is configured: add a `telegram:` or `line:` section to the"
-            " config (see config.example.yaml); `faqbot chat` talks to the bot in this terminal",
+            "faqbot: no messenger is configured: add a `telegram:`, `line:` or `console:`"
+            " section to the config (see config.example.yaml); `faqbot chat` talks to the bot"
+            " in this terminal",
             file=sys.stderr,
         )
         return EXIT_UNUSABLE

@@ -47,6 +47,7 @@ def test_the_documented_example_is_valid() -> None:
     config = load_config(REPO / "config.example.yaml")
     assert config.telegram is not None
     assert config.line is not None
+    assert config.console is not None
     assert config.clinic.business_hours.thu is None
     assert (config.telegram.token_env, config.telegram.mode) == ("TELEGRAM_BOT_TOKEN", "polling")
 
@@ -104,6 +105,40 @@ def test_line_options_are_read_with_their_defaults(tmp_path: Path) -> None:
         "FAQBOT_LINE_CHANNEL_SECRET",
         "FAQBOT_LINE_ACCESS_TOKEN",
     )
+
+
+def test_console_options_are_read_with_their_defaults(tmp_path: Path) -> None:
+    console = load_config(write(tmp_path, "console:\n  port: 0\n")).console
+    assert console is not None
+    assert (console.listen, console.port, console.session_hours) == ("127.0.0.1", 0, 12)
+    assert (console.secure_cookies, console.login_attempts, console.refresh_seconds) == (
+        True,
+        5,
+        3.0,
+    )
+
+
+def test_without_a_console_section_there_is_no_console() -> None:
+    assert Config().console is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("console:\n  secure_cookies: maybe\n", "console.secure_cookies: expected true or false"),
+        ("console:\n  session_hours: 0\n", "console.session_hours: Input should be greater than 0"),
+        (
+            "console:\n  login_attempts: 0\n",
+            "console.login_attempts: Input should be greater than or equal to 1",
+        ),
+        ("console:\n  port: 70000\n", "console.port: Input should be less than or equal to 65535"),
+    ],
+    ids=["cookies-not-bool", "no-session-time", "no-attempts", "port-too-big"],
+)
+def test_console_options_are_checked(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert caught.value.lines() == [f"{tmp_path / 'config.yaml'}:2 {expected}"]
 
 
 def test_a_line_api_url_must_be_a_url(tmp_path: Path) -> None:

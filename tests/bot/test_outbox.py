@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.messages import Reply
-from bot.outbox import QUOTA, Outbox, PermanentFailure, QuotaFailure
+from bot.outbox import QUOTA, Outbox, PermanentFailure, QuotaFailure, SentMarks
 from bot.records import OutboxItem
 from bot.store import Store
 from bot.store_outbox import MAX_ATTEMPTS
@@ -165,3 +165,26 @@ async def test_a_failed_attempt_records_the_error_type(store: Store, clock: Cloc
     await outbox.deliver("test", channel.send)
     [item] = await items(store)
     assert (item.status, item.failure) == ("pending", "ConnectionError")
+
+
+async def test_sent_marks_waiting_for_a_busy_store_return_only_once_committed(
+    store: Store, clock: Clock
+) -> None:
+    ids = []
+    for chat in ("c1", "c2", "c3"):
+        ids += await Outbox(store, clock).enqueue("test", chat, [Reply(chat)])
+    marks, busy, release = SentMarks(store, clock), asyncio.Event(), asyncio.Event()
+
+    async def hold_the_store() -> None:
+        async with store.transaction():
+            busy.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold_the_store())
+    await busy.wait()
+    waiting = [asyncio.create_task(marks.mark(item_id)) for item_id in ids]
+    await asyncio.sleep(0.05)
+    assert [w.done() for w in waiting] == [False, False, False]
+    release.set()
+    await asyncio.gather(holder, *waiting)
+    assert await statuses(store) == [("sent", 0), ("sent", 0), ("sent", 0)]

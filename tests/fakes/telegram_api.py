@@ -85,6 +85,7 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.sent: list[Sent] = []
         self.topics: dict[int, str] = {}
+        self.closed_topics: set[int] = set()
         self.pinned: list[tuple[int, int]] = []
         self.members: dict[int, str] = {BOT.id: "administrator"}
         self.blocked: set[int] = set()
@@ -296,6 +297,20 @@ class FakeTelegram:
         thread_id = next(self._thread_ids)
         self.topics[thread_id] = params["name"]
         return _ok({"message_thread_id": thread_id, "name": params["name"], "icon_color": 7322096})
+
+    async def _editForumTopic(self, method: str, params: dict[str, str]) -> web.Response:
+        thread_id = int(params["message_thread_id"])
+        if thread_id not in self.topics:
+            return _error(400, "Bad Request: message thread not found")
+        self.topics[thread_id] = params.get("name", self.topics[thread_id])
+        return _ok(True)
+
+    async def _closeForumTopic(self, method: str, params: dict[str, str]) -> web.Response:
+        thread_id = int(params["message_thread_id"])
+        if thread_id not in self.topics:
+            return _error(400, "Bad Request: message thread not found")
+        self.closed_topics.add(thread_id)
+        return _ok(True)
 
     async def _answerCallbackQuery(self, method: str, params: dict[str, str]) -> web.Response:
         return _ok(True)

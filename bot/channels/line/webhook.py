@@ -17,6 +17,8 @@ from bot.channels.line.events import event_key
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Line-Signature"
+# LINE's webhook bodies are a few kilobytes; larger ones are refused (413).
+MAX_BODY = 1024 * 1024
 
 # Commits (webhookEventId, event JSON) pairs; the webhook answers once it returns.
 Receive = Callable[[Sequence[tuple[str, str]]], Awaitable[object]]
@@ -44,7 +46,9 @@ def webhook_handler(*, channel_secret: str, receive: Receive) -> Handler:
     """The aiohttp handler for the webhook URL registered in the LINE Developers console."""
 
     async def handle(request: web.Request) -> web.Response:
-        body = await request.read()
+        if (request.content_length or 0) > MAX_BODY:  # refused unread, whatever app serves us
+            return web.Response(status=413)
+        body = await request.read()  # without a length, the app's client_max_size bounds it
         given = request.headers.get(SIGNATURE_HEADER, "").encode()
         if not secrets.compare_digest(given, signature(body, channel_secret)):
             # Never the body: it may be a patient's message (or an attacker's payload).

@@ -146,6 +146,7 @@ class TelegramChannel:
                     self.inbox,
                     timeout=self.settings.poll_timeout,
                     retry_delay=self._timing.poll_retry_delay,
+                    read_timeout=self._timing.request_timeout,
                 )
             )
         if self._timing.process_updates:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Any
 
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 
@@ -18,17 +19,27 @@ from bot.inbox import Inbox
 logger = logging.getLogger(__name__)
 
 
-async def poll(bot: TelegramBot, inbox: Inbox, *, timeout: int, retry_delay: float) -> None:
+async def poll(
+    bot: TelegramBot,
+    inbox: Inbox,
+    *,
+    timeout: int,
+    retry_delay: float,
+    read_timeout: float = 10.0,
+) -> None:
     """Fetch updates into the inbox until cancelled.
 
     Each run starts without an offset: Telegram sends again what the last run fetched but
-    did not confirm, and the inbox ignores what it already holds.
+    did not confirm, and the inbox ignores what it already holds. Updates are kept as the
+    JSON Telegram sent (no `Update` objects here: the dispatcher builds the one it needs).
     """
     offset: int | None = None
     while True:
+        request = {"offset": offset, "timeout": timeout, "allowed_updates": ALLOWED_UPDATES}
         try:
-            updates = await bot.get_updates(
-                offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES
+            # The server holds the request up to `timeout` s: wait that long on top.
+            updates: list[dict[str, Any]] = await bot.call(
+                "getUpdates", request, read_timeout=read_timeout + timeout
             )
         except InvalidToken:
             raise
@@ -41,6 +52,6 @@ async def poll(bot: TelegramBot, inbox: Inbox, *, timeout: int, retry_delay: flo
         if not updates:
             continue
         await inbox.receive(
-            [(str(u.update_id), json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
+            [(str(u["update_id"]), json.dumps(u, ensure_ascii=False)) for u in updates]
         )
-        offset = updates[-1].update_id + 1  # confirms them with the next call
+        offset = int(updates[-1]["update_id"]) + 1  # confirms them with the next call

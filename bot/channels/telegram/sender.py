@@ -8,7 +8,7 @@ import mimetypes
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -21,7 +21,9 @@ from bot.channels.telegram.client import (
     PATIENTS,
     TelegramBot,
 )
+from bot.channels.telegram.forgotten import mark_forgotten
 from bot.clock import Clock
+from bot.forgetting import topic_of
 from bot.messages import Attachment, Choice, ReplyKind
 from bot.outbox import PermanentFailure
 from bot.records import OutboxItem
@@ -102,6 +104,13 @@ class TelegramSender:
         chat = self._staff_chat_id
         if chat is None:
             raise PermanentFailure("no staff chat is configured")
+        forgotten = topic_of(item.chat_id)
+        if forgotten is not None:
+            try:
+                await mark_forgotten(self._bot, forgotten, item.reply.text, self._call)
+            except ThreadGone:  # staff deleted the topic themselves: nothing left to mark
+                logger.info("a forgotten patient's staff topic was already deleted")
+            return
         ticket_id = ticket_of(item.chat_id)
         text = item.reply.text
         loud = item.reply.kind is ReplyKind.STAFF_URGENT
@@ -119,10 +128,10 @@ class TelegramSender:
             raise PermanentFailure("the staff topic could not be made again")
         if ticket_id is not None:
             async with self._store.transaction() as tx:
-                for message in sent:
-                    await tx.staff.add_post(str(chat), message.message_id, ticket_id)
+                for message_id in sent:
+                    await tx.staff.add_post(str(chat), message_id, ticket_id)
         if loud and self._urgent_pin and sent:
-            await self._pin(chat, sent[0].message_id)
+            await self._pin(chat, sent[0])
 
     async def is_forum(self) -> bool:
         if self.staff_is_forum is None and self._staff_chat_id is not None:
@@ -166,11 +175,11 @@ class TelegramSender:
         thread: int | None,
         reply_to: int | None,
         text: str | None = None,
-    ) -> list[Message]:
-        """Send the item's parts not yet sent, recording progress after each."""
+    ) -> list[int]:
+        """Send the item's parts not yet sent, recording progress after each; their ids."""
         reply = item.reply
         planned = parts(reply.text if text is None else text, reply.choices, reply.attachment)
-        sent: list[Message] = []
+        sent: list[int] = []
         for number, part in enumerate(planned):
             if number < item.progress:
                 continue
@@ -182,17 +191,33 @@ class TelegramSender:
 
     async def _send_part(
         self, chat: int, part: Part, thread: int | None, reply_to: int | None
+    ) -> int:
+        """Send one part; the sent message's id."""
+        if part.attachment is None:
+            # Raw: only the id is needed, and a `Message` object costs more than the send.
+            message: dict[str, Any] = await self._bot.call(
+                "sendMessage",
+                {
+                    "chat_id": chat,
+                    "text": part.text or "",
+                    "message_thread_id": thread,
+                    "reply_parameters": _reply_to(reply_to),
+                    "reply_markup": part.markup,
+                },
+            )
+            return int(message["message_id"])
+        return (await self._send_file(chat, part, thread, reply_to)).message_id
+
+    async def _send_file(
+        self, chat: int, part: Part, thread: int | None, reply_to: int | None
     ) -> Message:
         where = {
             "message_thread_id": thread,
-            "reply_parameters": ReplyParameters(reply_to, allow_sending_without_reply=True)
-            if reply_to is not None
-            else None,
+            "reply_parameters": _reply_to(reply_to),
             "reply_markup": part.markup,
         }
         file = part.attachment
-        if file is None:
-            return await self._bot.send_message(chat, part.text or "", **where)  # type: ignore[arg-type]
+        assert file is not None
         caption = part.text
         fetched = await self._fetch(file)
         if fetched is not None:  # bytes from another messenger: upload them
@@ -238,6 +263,13 @@ class TelegramSender:
             logger.info("Bot API call failed; retrying in %.1f s", wait)
             await asyncio.sleep(wait)
         raise AssertionError("unreachable")
+
+
+def _reply_to(message_id: int | None) -> ReplyParameters | None:
+    """In a group without topics, staff posts thread on the ticket's first post."""
+    if message_id is None:
+        return None
+    return ReplyParameters(message_id, allow_sending_without_reply=True)
 
 
 def _seconds(value: object) -> float:

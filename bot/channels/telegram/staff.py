@@ -145,7 +145,7 @@ class StaffRoom:
             if entry is None:
                 raise TicketError(f"FAQ「{argument}」はありません")
             await self._desk.reply(
-                ticket.id, f"{entry.answer}\n\n{kb.texts.disclaimer.strip()}", staff
+                ticket.id, f"{kb.answer_text(entry)}\n\n{kb.texts.disclaimer.strip()}", staff
             )
             await notice(ticket.id, f"📤 FAQ「{entry.question}」の回答を送りました。")
         elif name == "learn":

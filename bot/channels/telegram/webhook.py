@@ -13,6 +13,8 @@ from bot.inbox import Inbox
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Larger request bodies are refused (413) unread: an update is a few kilobytes.
+MAX_BODY = 1024 * 1024
 
 
 def webhook_app(inbox: Inbox, *, path: str, secret: str) -> web.Application:
@@ -32,7 +34,7 @@ def webhook_app(inbox: Inbox, *, path: str, secret: str) -> web.Application:
         await inbox.receive([(str(update_id), json.dumps(update, ensure_ascii=False))])
         return web.Response(status=200)
 
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post(path, receive)
     return app
 
