@@ -26,7 +26,7 @@ from bot.console.auth import Auth
 from bot.console.routes import ConsoleContext, FetchThreadFile, StaffNotice, no_staff_notice
 from bot.console.server import ConsoleServer
 from bot.core import Conversation
-from bot.kb_holder import KbHolder
+from bot.failsafe import open_holder
 from bot.kb_watch import Reloader, reload_report
 from bot.logsafety import install as install_redaction
 from bot.messages import Attachment
@@ -36,6 +36,8 @@ from bot.reminders import remind_waiting
 from bot.retention import retention_loop
 from bot.staff_feed import StaffFeed
 from bot.store import Store
+from bot.store_alarm import StoreAlarm
+from bot.urgent_realert import realert_urgent
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ class App:
         self._clock = parts.clock
         self._tuning = tuning
         self._tasks: set[asyncio.Task[None]] = set()
+        self.kb_problems: list[Any] = []  # why the fail-safe knowledge base is in use, if it is
         self.line_webhook: WebhookServer | None = None  # None also when shared with Telegram's
         self.console: ConsoleServer | None = None
         if telegram is not None and line is not None:
@@ -91,7 +94,11 @@ class App:
     async def open(
         cls, config: Config, *, clock: Clock = utc_now, tuning: Tuning = Tuning()
     ) -> App:
-        """Build everything; raises KnowledgeBaseError, StoreError or ChannelError."""
+        """Build everything; raises StoreError or ChannelError.
+
+        A knowledge base that does not load does not stop the bot: it starts with the
+        fail-safe one (bot/failsafe.py), and admins are told why.
+        """
         tg, ln = config.telegram, config.line
         if tg is None and ln is None and config.console is None:
             raise ChannelError("no messenger and no console is configured")
@@ -105,7 +112,7 @@ class App:
             tg.webhook.secret() if tg is not None else None,
             *(line_secrets or ()),
         )
-        holder = await asyncio.to_thread(KbHolder.from_path, config.faq.path)
+        holder, kb_problems = await asyncio.to_thread(open_holder, config.faq.path)
         store = await Store.open(config.storage.path)
         feed = StaffFeed(store, STAFF, config.clinic, clock)
         outbox = Outbox(
@@ -118,7 +125,8 @@ class App:
             else Conversation(holder, store, config, clock=clock)
         )
         reloader = Reloader(holder)
-        parts = Parts(store, outbox, conversation, feed, reloader, clock)
+        alarm = StoreAlarm()  # Telegram's channel adds a way to alert admins
+        parts = Parts(store, outbox, conversation, feed, reloader, clock, alarm)
         line = None
         if ln is not None and line_secrets is not None:
             line = LineChannel(
@@ -130,12 +138,15 @@ class App:
                 clock=clock,
                 hosts=LineHosts(api=ln.api_url, data=ln.data_api_url),
                 timing=tuning.line,
+                alarm=alarm,
             )
         telegram = None
         if tg is not None and token is not None:
             beside = (line, ln) if line is not None and ln is not None else None
             telegram = _telegram(tg, token, parts, tuning, beside)
-        return cls(config, store, reloader, telegram, line, parts, tuning)
+        app = cls(config, store, reloader, telegram, line, parts, tuning)
+        app.kb_problems = kb_problems
+        return app
 
     async def start(self) -> None:
         if self.line is not None:
@@ -150,6 +161,9 @@ class App:
             self._spawn(self.reloader.watch(interval, self._reload_failed))
         if self._has_staff_room():
             self._spawn(self._remind())
+        self._spawn(self._record_held_urgent())
+        if self.kb_problems:
+            self._spawn(self._reload_failed(self.kb_problems))
         self._spawn(retention_loop(self.store, self.config, self._clock))
         if self.config.console is not None:
             self.console = ConsoleServer(self._console_context(self.config.console))
@@ -256,8 +270,21 @@ class App:
             try:
                 if await remind_waiting(self.store, self.feed, self.config.clinic, self._clock):
                     self.kick()
+                if await realert_urgent(self.store, self.feed, self.config.safety, self._clock):
+                    self.kick()
             except Exception:
                 logger.exception("ticket reminders failed; trying again later")
+            await asyncio.sleep(self._tuning.reminder_interval)
+
+    async def _record_held_urgent(self) -> None:
+        """Urgent messages answered from memory while the store was down: recorded once it
+        works again (bot/failsafe.py)."""
+        while True:
+            try:
+                if await self.conversation.record_held_urgent():
+                    self.kick()
+            except Exception:
+                logger.exception("recording held urgent messages failed; trying again later")
             await asyncio.sleep(self._tuning.reminder_interval)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:

@@ -125,6 +125,9 @@ class TelegramConfig(_Frozen):
     poll_timeout: int = Field(default=30, ge=0, le=50)
     urgent_pin: bool = True
     urgent_mention: str | None = None
+    # How long a staff member's membership of the staff group is trusted before asking
+    # Telegram again (a chat_member update or a leave drops it at once).
+    staff_member_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
     webhook: WebhookConfig = WebhookConfig()
 
     def token(self) -> str | None:
@@ -184,6 +187,23 @@ class PrivacyConfig(_Frozen):
     retention_days: int = Field(default=365, ge=0)
 
 
+class SafetyConfig(_Frozen):
+    """Triage, consent and flood settings (issue 7)."""
+
+    # Patients agree to what is stored before their first question is stored.
+    consent: bool = True
+    # An urgent ticket no staff member opened is re-alerted this often (wall clock: an
+    # urgent report waits for nobody); 0: never.
+    urgent_realert_minutes: int = Field(default=10, ge=0)
+    urgent_realert_max: int = Field(default=6, ge=0)
+    # Messages one patient may send; beyond, one notice and the rest dropped. Far above
+    # what a person types, so only scripts and stuck keys reach them.
+    rate_per_minute: int = Field(default=20, ge=1)
+    rate_per_hour: int = Field(default=200, ge=1)
+    # While flooding, a red-flag message still gets the safety message, this rarely.
+    flood_safety_minutes: float = Field(default=5.0, ge=0)
+
+
 class Config(_Frozen):
     faq: FaqConfig = FaqConfig()
     storage: StorageConfig = StorageConfig()
@@ -192,6 +212,7 @@ class Config(_Frozen):
     line: LineConfig | None = None
     console: ConsoleConfig | None = None
     privacy: PrivacyConfig = PrivacyConfig()
+    safety: SafetyConfig = SafetyConfig()
 
 
 @dataclass(frozen=True, slots=True)

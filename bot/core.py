@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot import menu, privacy, replies
+from bot import consent, menu, privacy, replies
 from bot.attachments import ATTACHMENT_LABELS
 from bot.clock import Clock, utc_now
 from bot.config import Config
+from bot.failsafe import STORE_ERRORS, HeldUrgent, HeldUrgents, TriageCache
+from bot.flood import FloodGate, Verdict
 from bot.hours import eta_text
 from bot.kb_holder import Loaded
 from bot.messages import (
@@ -24,6 +26,7 @@ from bot.messages import (
     IncomingMessage,
     MenuChoice,
     Reply,
+    ReplyKind,
     StaffAlert,
     parse_payload,
 )
@@ -87,27 +90,120 @@ class Conversation:
         # The outbox channel of the staff chat: a forgotten patient's topics are marked there.
         self.staff_channel = staff_channel
         self.desk = TicketDesk(store, lambda: kb.current.kb.texts, config.clinic.name, clock)
+        safety = config.safety
+        self.flood = FloodGate(safety.rate_per_minute, safety.rate_per_hour)
+        self.consent = consent.ConsentDesk(
+            enabled=safety.consent, retention_days=config.privacy.retention_days
+        )
+        self._triage = TriageCache()
+        self._held = HeldUrgents()  # urgent messages answered while the store was down
 
     def welcome(self) -> Reply:
         return replies.welcome(self.kb.current.kb.texts)
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
-        """The replies to one patient message, after everything it changed is committed."""
+        """The replies to one patient message, after everything it changed is committed.
+
+        Raises the store's error if it cannot be recorded (the messenger sends it again),
+        except for a red flag: its safety message is answered from memory regardless.
+        """
         loaded = self.kb.current  # one KB for the whole message, even if a reload swaps it
+        verdict = self.flood.check(msg.channel, msg.user_id, self._clock())
+        if verdict is not Verdict.PASS:
+            return await self._flooded(loaded, msg, verdict)
+        return await self._safely(loaded, msg)
+
+    async def record_held_urgent(self) -> int:
+        """Record urgent messages answered from memory while the store was down: their
+        tickets and staff alerts. Returns how many; those the store still refuses wait."""
+        held = self._held.take_all()
+        for n, item in enumerate(held):
+            try:
+                async with self._store.transaction() as tx:
+                    patient = await tx.patients.seen(
+                        item.msg.channel, item.msg.user_id, item.msg.chat_id, item.at
+                    )
+                msg = item.msg
+                await self._route(
+                    item.kb,
+                    patient,
+                    msg.text.strip(),
+                    item.decision,
+                    "text",
+                    msg.attachment,
+                    now=item.at,
+                )
+            except STORE_ERRORS:
+                for rest in held[n:]:
+                    self._held.hold(rest)
+                return n
+            logger.warning("urgent message held during a store failure is now recorded")
+        return len(held)
+
+    async def _safely(self, loaded: Loaded, msg: IncomingMessage) -> list[Reply]:
+        """Handle the message; if the store fails, a red flag still gets its safety message."""
+        held = self._held.take(msg)  # a redelivery: handled now, or held again below
+        try:
+            return await self._handle(loaded, msg)
+        except STORE_ERRORS:
+            text = msg.text.strip() if msg.kind == "text" else ""
+            decision = held.decision if held else self._triage.of(loaded).red_flag(text)
+            if decision is None:
+                raise  # not urgent: unacknowledged, the messenger delivers it again
+            now = self._clock()
+            self._held.hold(HeldUrgent(msg, loaded.kb, decision, held.at if held else now))
+            logger.exception("store unavailable: urgent message answered from memory, held")
+            flag = _red_flag(loaded.kb, decision.rule_id)
+            return [replies.urgent(loaded.kb.texts, flag, self._eta(now))]
+
+    async def _flooded(self, loaded: Loaded, msg: IncomingMessage, verdict: Verdict) -> list[Reply]:
+        """Over the rate limit: one notice, then nothing, except for red flags (rarely)."""
+        out: list[Reply] = []
+        now = self._clock()
+        text = msg.text.strip() if msg.kind == "text" else ""
+        urgent = bool(text) and self._triage.of(loaded).red_flag(text) is not None
+        every = timedelta(minutes=self._config.safety.flood_safety_minutes)
+        if urgent and self.flood.safety_due(msg.channel, msg.user_id, now, every):
+            out += await self._safely(loaded, msg)
+        if verdict is Verdict.NOTICE:
+            logger.warning("a %s patient is over the rate limit; dropping messages", msg.channel)
+            out.append(Reply(loaded.kb.texts.flood_notice, kind=ReplyKind.FLOOD))
+        return out
+
+    async def _handle(self, loaded: Loaded, msg: IncomingMessage) -> list[Reply]:
         text = msg.text.strip()
         if not text and msg.attachment is None:
             return [replies.not_understood(loaded.kb.texts)]
         async with self._store.transaction() as tx:
             patient = await tx.patients.seen(msg.channel, msg.user_id, msg.chat_id, self._clock())
         if msg.kind == "command":
-            return await self._command(loaded.kb, patient, text)
+            return await self._command(loaded.kb, patient, msg)
         if msg.kind == "choice":
-            return await self._choice(loaded, patient, text)
+            return await self._choice(loaded, patient, msg)
         if not text:
             assert msg.attachment is not None
             return await self._file_only(loaded.kb, patient, msg.attachment)
+        # Triage first (decide checks red flags before matching): safety before consent.
         decision = loaded.matcher.decide(text, top=self._top)
+        if decision.action is not Action.URGENT and await self._must_agree(patient):
+            return [self.consent.ask(loaded.kb.texts, msg, self._clock())]
         return await self._route(loaded.kb, patient, text, decision, "text", msg.attachment)
+
+    async def _must_agree(self, patient: Patient) -> bool:
+        """Consent is needed before storing, unless an urgent ticket (vital interest) is open."""
+        if not self.consent.needed(patient):
+            return False
+        async with self._store.transaction(write=False) as tx:
+            return await tx.tickets.active_for(patient.id) is None
+
+    async def _agreed(self, loaded: Loaded, patient: Patient) -> list[Reply]:
+        """The consent button: recorded; the question that waited for it is answered now."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            await tx.safety.consent(patient.id, now)
+        held = self.consent.take(patient, now)
+        out = [consent.thanks(loaded.kb.texts)]
+        return out + (await self._handle(self.kb.current, held) if held is not None else [])
 
     async def staff_reply(self, ticket_id: int, text: str, staff_name: str) -> int:
         return await self.desk.reply(ticket_id, text, staff_name)
@@ -118,23 +214,37 @@ class Conversation:
     async def reopen(self, ticket_id: int) -> None:
         await self.desk.reopen(ticket_id)
 
-    async def _command(self, kb: KnowledgeBase, patient: Patient, name: str) -> list[Reply]:
+    async def _command(
+        self, kb: KnowledgeBase, patient: Patient, msg: IncomingMessage
+    ) -> list[Reply]:
         """/start, /help, /menu, /staff, /forget; anything else is not understood."""
+        name = msg.text.strip()
         if name == "start":
+            if self.consent.needed(patient):
+                return [menu.welcome(kb), consent.notice(kb.texts, self.consent.retention_days)]
             return [menu.welcome(kb)]
         if name == "help":
             return [menu.help_reply(kb)]
         if name == "menu":
             return [menu.menu(kb)]
         if name == "staff":
+            if await self._must_agree(patient):
+                return [self.consent.ask(kb.texts, msg, self._clock())]
             return await self._handover(kb, patient, None)
         if name == "forget":
             return [privacy.confirm(kb.texts)]
         return [replies.not_understood(kb.texts)]
 
-    async def _choice(self, loaded: Loaded, patient: Patient, payload: str) -> list[Reply]:
+    async def _choice(self, loaded: Loaded, patient: Patient, msg: IncomingMessage) -> list[Reply]:
         texts = loaded.kb.texts
-        match parse_payload(payload):
+        payload = msg.text.strip()
+        if payload == consent.PAYLOAD:
+            return await self._agreed(loaded, patient)
+        choice = parse_payload(payload)
+        # An FAQ button or a handover stores a question or a ticket: consent comes first.
+        if isinstance(choice, FaqChoice | HandoverChoice) and await self._must_agree(patient):
+            return [self.consent.ask(texts, msg, self._clock())]
+        match choice:
             case FaqChoice(faq_id):
                 entry = loaded.kb.entry(faq_id)
                 if entry is None:  # a button from before a reload removed the entry
@@ -149,6 +259,8 @@ class Conversation:
                 reply = menu.category(loaded.kb, index)
                 return [reply if reply is not None else menu.menu(loaded.kb)]
             case ForgetChoice(confirmed):
+                if confirmed:
+                    self.consent.take(patient, self._clock())  # nothing of theirs kept here
                 forgotten = await privacy.forget(
                     self._store,
                     loaded.kb.texts,
@@ -187,9 +299,11 @@ class Conversation:
         decision: Decision,
         via: str,
         attachment: Attachment | None = None,
+        *,
+        now: datetime | None = None,
     ) -> list[Reply]:
         """Record the question, then follow the decision (or join the open ticket)."""
-        now = self._clock()
+        now = now or self._clock()
         async with self._store.transaction() as tx:
             question_id = await tx.questions.add(patient.id, text, decision, via=via, now=now)
             question = await tx.questions.get(question_id)
@@ -267,6 +381,7 @@ class Conversation:
             flag = _red_flag(turn.kb, turn.decision.rule_id)
             reply = replies.urgent(turn.kb.texts, flag, self._eta(now))
             await tx.tickets.mark_urgent(ticket.id, now)
+            await tx.safety.became_urgent(ticket.id, now)  # staff must open it again
             await tx.tickets.add_message(ticket.id, Author.BOT, reply.text, now=now)
             label = flag.label if flag is not None else "red flag"
             turn.replies.append(reply)

@@ -86,10 +86,13 @@ class Inbox:
 
     async def run(self, handler: Handler, *, interval: float = 60.0) -> None:
         """Process updates as they arrive (and any a crash left pending) until cancelled."""
-        await self.prune()
+        pruned = False
         while True:
             self._arrived.clear()
             try:
+                if not pruned:  # a database locked at start must not end the worker
+                    await self.prune()
+                    pruned = True
                 await self.process_pending(handler)
             except Exception:  # the database itself failed: try again shortly
                 logger.exception("%s inbox: processing stopped; retrying", self.channel)

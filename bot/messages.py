@@ -54,6 +54,8 @@ class ReplyKind(StrEnum):
     TICKET_CLOSED = "ticket_closed"
     MENU = "menu"
     FORGET = "forget"
+    CONSENT = "consent"  # what is stored and why, with the button to agree
+    FLOOD = "flood"  # too many messages: the one notice before the rest are dropped
     # Messages for staff (the staff channel's outbox items).
     STAFF_NOTICE = "staff_notice"
     STAFF_URGENT = "staff_urgent"  # marked loudly: pinned or mentioned as configured

@@ -169,7 +169,20 @@ _CONSOLE: Migration = (
     "ALTER TABLE ticket_messages ADD COLUMN attachment TEXT",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _MESSENGERS, _LINE, _CONSOLE)
+# Safety and privacy duties: consent, and urgent tickets re-alerted until staff open them.
+_SAFETY: Migration = (
+    # When the patient agreed to what is stored; NULL: not (yet). /forget deletes the row.
+    "ALTER TABLE patients ADD COLUMN consented_at TEXT",
+    # When an open ticket became urgent (NULL: urgent from its creation, or not urgent).
+    "ALTER TABLE tickets ADD COLUMN urgent_at TEXT",
+    # When staff first opened the ticket in the console (staff messages count as opened too).
+    "ALTER TABLE tickets ADD COLUMN seen_at TEXT",
+    # The last re-alert of an unopened urgent ticket, and how many were sent.
+    "ALTER TABLE tickets ADD COLUMN realerted_at TEXT",
+    "ALTER TABLE tickets ADD COLUMN realerts INTEGER NOT NULL DEFAULT 0",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _MESSENGERS, _LINE, _CONSOLE, _SAFETY)
 
 
 class SchemaTooNewError(Exception):

@@ -203,10 +203,13 @@ class Courier:
 
     async def run(self) -> None:
         """Deliver until cancelled, starting with whatever a crash left half-sent."""
-        await self._outbox.recover(self.channel)
+        recovered = False
         while True:
             self._kicked.clear()
             try:
+                if not recovered:  # a database locked at start must not end the courier
+                    await self._outbox.recover(self.channel)
+                    recovered = True
                 await self._outbox.deliver(self.channel, self._send)
             except Exception:  # the database is busy or gone: try again next round
                 logger.exception("outbox delivery for %s failed", self.channel)

@@ -38,6 +38,7 @@ class Patient:
     created_at: datetime
     last_seen_at: datetime
     inactive_since: datetime | None = None  # the patient blocked the bot (LINE's unfollow)
+    consented_at: datetime | None = None  # agreed to what is stored (bot/consent.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,7 @@ def patient_from_row(row: Any) -> Patient:
         created_at=_time(row["created_at"]),
         last_seen_at=_time(row["last_seen_at"]),
         inactive_since=from_db_time(row["inactive_since"]),
+        consented_at=from_db_time(row["consented_at"]),
     )
 
 

@@ -20,6 +20,7 @@ from bot.store_learning import LearningRepo
 from bot.store_outbox import OutboxRepo
 from bot.store_patients import PatientRepo, QuestionRepo
 from bot.store_privacy import PrivacyRepo
+from bot.store_safety import SafetyRepo
 from bot.store_staff import StaffRepo
 from bot.store_tickets import TicketRepo
 
@@ -75,6 +76,7 @@ class Session:
     audit: AuditRepo
     privacy: PrivacyRepo
     learning: LearningRepo
+    safety: SafetyRepo
 
 
 class Store:
@@ -100,6 +102,7 @@ class Store:
             audit=AuditRepo(conn),
             privacy=PrivacyRepo(conn),
             learning=LearningRepo(conn),
+            safety=SafetyRepo(conn),
         )
 
     @classmethod

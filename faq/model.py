@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Literal
 
@@ -11,8 +12,25 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 MAX_ANSWER_CHARS = 4096
 
 
+# Control characters other than tab and newline: invisible in an editor, garbled in a chat.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _no_control_characters(value: object) -> object:
+    texts = value if isinstance(value, tuple) else (value,)
+    for text in texts:
+        if isinstance(text, str) and (found := _CONTROL.search(text)):
+            raise ValueError(f"contains the control character U+{ord(found.group()):04X}")
+    return value
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        return _no_control_characters(value)
 
 
 class Entry(_Frozen):
@@ -93,6 +111,21 @@ class Texts(_Frozen):
     button_forget_no: str = Field(max_length=20)
     forget_done: str
     forget_cancelled: str
+    # Consent and flood texts have defaults so knowledge bases written before them load.
+    # {retention} is how long patients' words are kept (from privacy.retention_days).
+    consent_notice: str = (
+        "ご質問にお答えする前に、保存する情報についてご確認ください。\n"
+        "このチャットでは、ご質問などのメッセージ、自動応答の判定結果、スタッフとのやりとりを"
+        "保存します。ご質問への回答と、必要なときにクリニックのスタッフへ引き継ぐためです。\n"
+        "保存期間: {retention}。/forget でいつでも削除できます。\n"
+        "同意いただける場合は「同意する」を押してください。"
+    )
+    button_consent: str = Field(default="同意する", max_length=20)
+    consent_thanks: str = "ご同意ありがとうございます。"
+    flood_notice: str = (
+        "短時間に多くのメッセージが届いたため、しばらくお待ちください。"
+        "少し時間をおいてから、もう一度お送りください。"
+    )
 
 
 class Disclosure(_Frozen):

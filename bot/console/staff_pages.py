@@ -39,6 +39,10 @@ async def queue_fragment(request: web.Request) -> web.Response:
 
 
 async def ticket_page(request: web.Request) -> web.Response:
+    context = request.app[CONTEXT]
+    # Staff opened it: an urgent ticket is no longer re-alerted (bot/urgent_realert.py).
+    async with context.store.transaction() as tx:
+        await tx.safety.mark_seen(int(request.match_info["ticket_id"]), context.clock())
     return await _ticket(request, error=None)
 
 

@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Config
+from bot.consent import PAYLOAD as CONSENT_PAYLOAD
 from bot.core import Conversation
 from bot.kb_holder import KbHolder, Loaded
-from bot.messages import Attachment, IncomingMessage, Reply, StaffAlert
+from bot.messages import Attachment, IncomingMessage, Reply, ReplyKind, StaffAlert
 from bot.store import Store
 from faq.loader import load_kb
 from faq.matcher import Matcher
@@ -124,15 +125,27 @@ def config() -> Config:
 
 
 class Chat:
-    """One patient talking to the core, errbot style: `push` a message, `pop` the replies."""
+    """One patient talking to the core, errbot style: `push` a message, `pop` the replies.
 
-    def __init__(self, conv: Conversation, user_id: str = "alice", channel: str = "test") -> None:
+    By default the patient agrees to what is stored (the consent button, pressed before
+    their first message; its thanks is not kept); `consented=False` starts without.
+    """
+
+    def __init__(
+        self,
+        conv: Conversation,
+        user_id: str = "alice",
+        channel: str = "test",
+        *,
+        consented: bool = True,
+    ) -> None:
         self.conv = conv
         self.user_id = user_id
         self.channel = channel
         self.replies: deque[Reply] = deque()
         self.last: Reply | None = None
         self._count = 0
+        self._agree_first = consented
 
     async def push(
         self,
@@ -141,6 +154,11 @@ class Chat:
         kind: Literal["text", "choice", "command"] = "text",
         attachment: Attachment | None = None,
     ) -> None:
+        if self._agree_first:
+            self._agree_first = False
+            await self.push(CONSENT_PAYLOAD, kind="choice")
+            assert [r.kind for r in self.replies] == [ReplyKind.CONSENT]
+            self.replies.clear()
         self._count += 1
         msg = IncomingMessage(
             channel=self.channel,
@@ -172,6 +190,14 @@ class Chat:
 
     def assert_quiet(self) -> None:
         assert not self.replies, f"unexpected replies: {[r.text for r in self.replies]}"
+
+
+async def agreed(store: Store, channel: str, user_id: str, chat_id: str, now: datetime) -> None:
+    """The patient as after pressing the consent button (for tests of other things)."""
+    async with store.transaction() as tx:
+        if (found := await tx.patients.find(channel, user_id)) is None:
+            found = await tx.patients.seen(channel, user_id, chat_id, now)
+        await tx.safety.consent(found.id, now)
 
 
 class Alerts:

@@ -115,6 +115,8 @@ async def test_staff_reply_from_the_cli_reaches_the_local_chat(tmp_path: Path, k
 
     await read_until("イソトレチノインの質問にお答えします")
     chat.stdin.write("スタッフと話したいです\n".encode())
+    await read_until("[1] 同意する")  # what is stored and why, agreed with its number
+    chat.stdin.write("1\n".encode())
     await read_until("スタッフにおつなぎします")
 
     listed = await asyncio.to_thread(faqbot, "--db", db, "tickets", "list", cwd=tmp_path)
@@ -133,9 +135,10 @@ async def test_staff_reply_from_the_cli_reaches_the_local_chat(tmp_path: Path, k
 
 
 def test_chat_shows_numbered_choices_and_takes_a_number(tmp_path: Path, kb: Path) -> None:
-    stdin = "お酒を飲んでもいいですか？\n1\n"
+    stdin = "お酒を飲んでもいいですか？\n1\n1\n"  # the question, the consent button, a choice
     result = faqbot("--db", tmp_path / "db.sqlite3", "chat", "--kb", kb, cwd=tmp_path, stdin=stdin)
     assert result.returncode == 0, result.stderr
+    assert "     [1] 同意する\n" in result.stdout
     assert "     [1] 献血はできますか？\n" in result.stdout
     assert "bot> 服用中と服用後1ヶ月は献血できません。" in result.stdout
 

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.channels.telegram.client import PATIENTS
 from bot.logsafety import REDACTED, RedactingFilter, install, uninstall
 from tests.bot.channels.conftest import Telegram, fake, tg  # noqa: F401 (fixtures)
+from tests.bot.conftest import agreed
 from tests.fakes.telegram_api import TOKEN
 from tests.fakes.telegram_updates import User
 
@@ -40,6 +42,8 @@ async def test_a_conversation_with_staff_logs_nothing_private(
 ) -> None:
     redactor = install(TOKEN, WEBHOOK_SECRET)  # the call phase has its own capture handler
     hanako = tg.patient(HANAKO)
+    uid = str(HANAKO.id)
+    await agreed(tg.app.store, PATIENTS, uid, uid, tg.clock())  # consent is not under test
     update = tg.fake.message_update(HANAKO, HANAKO.id, text=QUESTION)
     update["message"]["from"].update(last_name=LAST_NAME, username=USERNAME)
     await tg.fake.push(update)

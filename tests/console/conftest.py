@@ -21,11 +21,12 @@ import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright
 
 from bot.app import App
+from bot.channels.telegram.client import PATIENTS
 from bot.clock import utc_now
 from bot.config import Config, ConsoleConfig
 from bot.console.accounts import add_user
 from tests.bot.channels.conftest import FAST, STAFF_CHAT, Patient, RunningClock, telegram_config
-from tests.bot.conftest import KB_YAML
+from tests.bot.conftest import KB_YAML, agreed
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.fakes.telegram_updates import User
 
@@ -50,7 +51,13 @@ class Console:
     url: str
 
     def patient(self, user: User = ALICE) -> Patient:
-        return Patient(self.fake, user)
+        """A patient who has agreed to what is stored (consent is not under test here)."""
+
+        async def agree() -> None:
+            uid = str(user.id)
+            await agreed(self.app.store, PATIENTS, uid, uid, self.clock())
+
+        return Patient(self.fake, user, agree)
 
     @asynccontextmanager
     async def client(self, name: str | None = STAFF_NAME) -> AsyncIterator[Browserless]:

@@ -18,7 +18,7 @@ from bot.clock import utc_now
 from bot.config import Config
 from bot.console.accounts import add_user
 from bot.messages import IncomingMessage
-from tests.bot.conftest import KB_YAML
+from tests.bot.conftest import KB_YAML, agreed
 from tests.bot.test_cli import FAQBOT, env
 from tests.console.conftest import PASSWORD, STAFF_NAME, Browserless
 
@@ -42,6 +42,7 @@ async def test_a_local_patients_ticket_is_answered_through_the_local_outbox(
     local_app: App,
 ) -> None:
     said = IncomingMessage("local", "local", "local", "スタッフと話したい", "1")
+    await agreed(local_app.store, "local", "local", "local", utc_now())  # not under test
     await local_app.conversation.handle(said)
     assert local_app.console is not None
     url = f"http://127.0.0.1:{local_app.console.port}"

@@ -25,6 +25,7 @@ from tests.fakes.telegram_updates import (
     callback_json,
     chat_json,
     chat_member_json,
+    chat_member_update_json,
     full_chat_json,
     message_json,
 )
@@ -87,7 +88,8 @@ class FakeTelegram:
         self.topics: dict[int, str] = {}
         self.closed_topics: set[int] = set()
         self.pinned: list[tuple[int, int]] = []
-        self.members: dict[int, str] = {BOT.id: "administrator"}
+        self.members: dict[int, str] = {BOT.id: "administrator"}  # getChatMember's status
+        self.restricted_out: set[int] = set()  # "restricted" users no longer in the group
         self.blocked: set[int] = set()
         self.files: dict[str, bytes] = {}
         self.uploads: dict[str, bytes] = {}  # files the bot uploaded, by the id they were given
@@ -170,6 +172,13 @@ class FakeTelegram:
             reply_to=reply_to.json if reply_to is not None else None,
         )
         return {"message": message}
+
+    def member_update(self, user: User, status: str) -> JSON:
+        """A chat_member update of the staff group: `user` now has `status` (also kept)."""
+        old = self.members.get(user.id, "left")
+        self.members[user.id] = status
+        chat = chat_json(self.staff_chat_id, forum=self.forum)
+        return chat_member_update_json(chat, user.json(), old, status)
 
     def callback_update(self, user: User, sent: Sent, data: str) -> JSON:
         query_id = f"cb-{next(self._update_ids)}"
@@ -334,7 +343,7 @@ class FakeTelegram:
         user_id = int(params["user_id"])
         status = self.members.get(user_id, "left")
         user = {"id": user_id, "is_bot": user_id == BOT.id, "first_name": "member"}
-        return _ok(chat_member_json(user, status))
+        return _ok(chat_member_json(user, status, is_member=user_id not in self.restricted_out))
 
     async def _getChat(self, method: str, params: dict[str, str]) -> web.Response:
         chat_id = int(params["chat_id"])

@@ -98,7 +98,23 @@ def callback_json(query_id: str, user: User, message: JSON, data: str) -> JSON:
     }
 
 
-def chat_member_json(user: JSON, status: str) -> JSON:
+RESTRICTED_RIGHTS = (
+    "can_change_info can_invite_users can_pin_messages can_send_messages can_send_polls"
+    " can_send_other_messages can_add_web_page_previews can_manage_topics can_send_audios"
+    " can_send_documents can_send_photos can_send_videos can_send_video_notes"
+    " can_send_voice_notes can_edit_tag can_react_to_messages"
+).split()
+
+
+def chat_member_json(user: JSON, status: str, *, is_member: bool = True) -> JSON:
+    """A ChatMember; a "restricted" one is in the group or not as `is_member` says."""
+    if status == "restricted":
+        denied = dict.fromkeys(RESTRICTED_RIGHTS, False)
+        return {"status": status, "user": user, "is_member": is_member, "until_date": 0, **denied}
+    if status == "creator":
+        return {"status": status, "user": user, "is_anonymous": False}
+    if status == "kicked":
+        return {"status": status, "user": user, "until_date": 0}
     if status != "administrator":
         return {"status": status, "user": user}
     rights = (
@@ -123,4 +139,17 @@ def full_chat_json(chat: JSON) -> JSON:
         "accent_color_id": 0,
         "max_reaction_count": 11,
         "accepted_gift_types": dict.fromkeys(gifts.split(), False),
+    }
+
+
+def chat_member_update_json(chat: JSON, user: JSON, old: str, new: str) -> JSON:
+    """A chat_member update: `user`'s status in `chat` changed from `old` to `new`."""
+    return {
+        "chat_member": {
+            "chat": chat,
+            "from": user,
+            "date": DATE,
+            "old_chat_member": chat_member_json(user, old),
+            "new_chat_member": chat_member_json(user, new),
+        }
     }

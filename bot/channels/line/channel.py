@@ -23,6 +23,7 @@ from bot.core import Conversation
 from bot.inbox import AfterCommit, Inbox
 from bot.outbox import Courier, Outbox
 from bot.store import Store
+from bot.store_alarm import StoreAlarm
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class LineChannel:
         timing: LineTiming = LineTiming(),
         on_quota: OnQuota = log_quota,
         on_unfollow: OnUnfollow = log_unfollow,
+        alarm: StoreAlarm | None = None,
     ) -> None:
         self._timing = timing
         self.api = LineApi(
@@ -73,7 +75,10 @@ class LineChannel:
         self.inbox = Inbox(store, CHANNEL, clock)
         self.courier = Courier(outbox, CHANNEL, self.sender.send, interval=timing.courier_interval)
         self.patients = LinePatients(conversation, store, clock, on_unfollow=on_unfollow)
-        self.webhook: Handler = webhook_handler(channel_secret=channel_secret, receive=self.receive)
+        self.alarm = alarm or StoreAlarm()  # the app's: it alerts admins on Telegram
+        self.webhook: Handler = webhook_handler(
+            channel_secret=channel_secret, receive=self.receive, alarm=self.alarm
+        )
         self.tasks: set[asyncio.Task[None]] = set()
         # The staff channel's couriers: a LINE patient's message may be queued for staff.
         self.also_kick: list[Callable[[], None]] = []
@@ -97,6 +102,7 @@ class LineChannel:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.tasks.clear()
+        await self.alarm.close()
         await self.api.close()
 
     def kick(self) -> None:

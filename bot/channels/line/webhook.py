@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiohttp import web
 
 from bot.channels.line.events import event_key
+from bot.store_alarm import STORE_FAILURES, StoreAlarm
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,15 @@ def events_of(body: bytes) -> list[tuple[str, str]]:
         raise ValueError("an event without webhookEventId") from exc
 
 
-def webhook_handler(*, channel_secret: str, receive: Receive) -> Handler:
-    """The aiohttp handler for the webhook URL registered in the LINE Developers console."""
+def webhook_handler(
+    *, channel_secret: str, receive: Receive, alarm: StoreAlarm | None = None
+) -> Handler:
+    """The aiohttp handler for the webhook URL registered in the LINE Developers console.
+
+    Events that cannot be committed are answered 503; LINE redelivers them (if the
+    console's "Webhook redelivery" is on) with the same webhookEventId.
+    """
+    alarm = alarm or StoreAlarm()
 
     async def handle(request: web.Request) -> web.Response:
         if (request.content_length or 0) > MAX_BODY:  # refused unread, whatever app serves us
@@ -66,7 +74,11 @@ def webhook_handler(*, channel_secret: str, receive: Receive) -> Handler:
             )
             return web.Response(status=400)
         if events:  # the console's "Verify" button sends none
-            await receive(events)
+            try:
+                await receive(events)
+            except STORE_FAILURES as exc:
+                alarm.failed("LINE webhook", exc)
+                return web.Response(status=503)
         return web.Response(status=200)
 
     return handle

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -14,8 +14,10 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.attachments import FetchFile, no_files
 from bot.channels import ChannelError
+from bot.channels.telegram.admin_alert import direct_alert
 from bot.channels.telegram.client import ALLOWED_UPDATES, PATIENTS, STAFF, build_bot
 from bot.channels.telegram.dispatch import Dispatcher
+from bot.channels.telegram.membership import StaffMembership
 from bot.channels.telegram.patients import PatientChats
 from bot.channels.telegram.polling import poll
 from bot.channels.telegram.sender import TelegramSender
@@ -30,6 +32,7 @@ from bot.messages import Reply, ReplyKind
 from bot.outbox import Courier, Outbox
 from bot.staff_feed import StaffFeed
 from bot.store import Store
+from bot.store_alarm import StoreAlarm
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +61,7 @@ class Parts:
     feed: StaffFeed
     reloader: Reloader
     clock: Clock
+    alarm: StoreAlarm = field(default_factory=StoreAlarm)  # shared with LINE's webhook
 
 
 class TelegramChannel:
@@ -95,6 +99,8 @@ class TelegramChannel:
         )
         self.inbox = Inbox(parts.store, PATIENTS, parts.clock)
         admins = frozenset(settings.admin_ids)
+        staff_room = () if settings.staff_chat_id is None else (settings.staff_chat_id,)
+        parts.alarm.senders.append(direct_alert(self.bot, [*settings.admin_ids, *staff_room]))
         staff = None
         if settings.staff_chat_id is not None:
             staff = StaffRoom(
@@ -106,6 +112,11 @@ class TelegramChannel:
                 admin_ids=admins,
                 reload=lambda ticket_id: self._reload_then_tell(STAFF, parts.feed.key(ticket_id)),
                 clock=parts.clock,
+                membership=StaffMembership(
+                    self.bot,
+                    settings.staff_chat_id,
+                    cache_seconds=settings.staff_member_cache_seconds,
+                ),
             )
         self.dispatcher = Dispatcher(
             self.bot,
@@ -146,6 +157,7 @@ class TelegramChannel:
                     self.inbox,
                     timeout=self.settings.poll_timeout,
                     retry_delay=self._timing.poll_retry_delay,
+                    alarm=self._parts.alarm,
                     read_timeout=self._timing.request_timeout,
                 )
             )
@@ -165,6 +177,7 @@ class TelegramChannel:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.tasks.clear()
+        await self._parts.alarm.close()
         with contextlib.suppress(TelegramError):
             await self.bot.shutdown()
 
@@ -190,7 +203,7 @@ class TelegramChannel:
         hook = self.settings.webhook
         if self._secret is None:
             raise ChannelError(f"telegram.webhook.secret_env: {hook.secret_env} is not set")
-        app = webhook_app(self.inbox, path=hook.path, secret=self._secret)
+        app = webhook_app(self.inbox, path=hook.path, secret=self._secret, alarm=self._parts.alarm)
         for path, route in self.extra_routes:
             app.router.add_post(path, route)
         self.webhook = WebhookServer(app, listen=hook.listen, port=hook.port)

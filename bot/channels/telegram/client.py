@@ -11,7 +11,7 @@ from bot.config import TelegramConfig
 
 PATIENTS = "telegram"  # the outbox and inbox channel of patients' private chats
 STAFF = "telegram-staff"  # the outbox channel of the staff group (addressed to tickets)
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "chat_member"]  # chat_member: staff leaving
 CALLBACK_DATA_BYTES = 64  # Telegram's limit for a button's callback data
 MESSAGE_CHARS = 4096  # Telegram's limit for a message (UTF-16 code units)
 CAPTION_CHARS = 1024  # … and for a photo's or file's caption

@@ -50,15 +50,22 @@ class Dispatcher:
         if query is not None:
             private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
             return await self._patients.on_callback(query) if private else []
+        if update.chat_member is not None:
+            changed = update.chat_member
+            if self._staff is not None and changed.chat.id == self._staff_chat_id:
+                self._staff.member_changed(changed.new_chat_member.user.id)
+            return []
         message = update.message
-        if message is None or message.from_user is None:
-            return []  # edits, joins and other updates we did not ask for
+        if message is None:
+            return []  # edits and other updates we did not ask for
+        if self._staff is not None and message.chat.id == self._staff_chat_id:
+            return await self._staff.on_message(message)  # it checks who is speaking
+        if message.from_user is None:
+            return []
         if message.chat.type == ChatType.PRIVATE:
             if command_of(message) == "reload" and message.from_user.id in self._admins:
                 return [self._reload_for(message.chat.id)]
             return await self._patients.on_message(message)
-        if self._staff is not None and message.chat.id == self._staff_chat_id:
-            return await self._staff.on_message(message)
         # a group's id is no patient's data; admins need it for telegram.staff_chat_id
         logger.info(
             "update %d from chat %d, neither private nor the staff group: ignored",

@@ -15,8 +15,11 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 
 from bot.channels.telegram.client import ALLOWED_UPDATES, TelegramBot
 from bot.inbox import Inbox
+from bot.store_alarm import STORE_FAILURES, StoreAlarm
 
 logger = logging.getLogger(__name__)
+
+MAX_STORE_RETRY_DELAY = 60.0  # seconds between tries while the database cannot be written
 
 
 async def poll(
@@ -26,6 +29,7 @@ async def poll(
     timeout: int,
     retry_delay: float,
     read_timeout: float = 10.0,
+    alarm: StoreAlarm | None = None,
 ) -> None:
     """Fetch updates into the inbox until cancelled.
 
@@ -33,7 +37,9 @@ async def poll(
     did not confirm, and the inbox ignores what it already holds. Updates are kept as the
     JSON Telegram sent (no `Update` objects here: the dispatcher builds the one it needs).
     """
+    alarm = alarm or StoreAlarm()
     offset: int | None = None
+    store_delay = retry_delay
     while True:
         request = {"offset": offset, "timeout": timeout, "allowed_updates": ALLOWED_UPDATES}
         try:
@@ -51,7 +57,15 @@ async def poll(
             continue
         if not updates:
             continue
-        await inbox.receive(
-            [(str(u["update_id"]), json.dumps(u, ensure_ascii=False)) for u in updates]
-        )
+        try:
+            await inbox.receive(
+                [(str(u["update_id"]), json.dumps(u, ensure_ascii=False)) for u in updates]
+            )
+        except STORE_FAILURES as exc:
+            # Not stored, so not confirmed: the offset stays and Telegram sends them again.
+            alarm.failed("telegram getUpdates", exc)
+            await asyncio.sleep(store_delay)
+            store_delay = min(store_delay * 2, MAX_STORE_RETRY_DELAY)
+            continue
+        store_delay = retry_delay
         offset = int(updates[-1]["update_id"]) + 1  # confirms them with the next call

@@ -7,6 +7,12 @@ from collections.abc import Callable
 
 from telegram import Message, User
 
+from bot.channels.telegram.membership import (
+    CHECK_FAILED,
+    NOT_A_MEMBER,
+    StaffMembership,
+    refusal,
+)
 from bot.channels.telegram.patients import attachment_of, command_of
 from bot.clock import Clock
 from bot.core import KbSource
@@ -20,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 Reload = Callable[[int | None], AfterCommit]  # reload, then report in the ticket or the room
 NEEDS_TICKET = frozenset({"note", "close", "reopen", "faq", "learn"})
+CLOSED = "チケット #{id} は終了しているため、患者には送っていません。/reopen で再開してから送ってください。"
 
 
 def staff_name(user: User) -> str:
@@ -40,6 +47,7 @@ class StaffRoom:
         admin_ids: frozenset[int],
         reload: Reload,
         clock: Clock,
+        membership: StaffMembership,
     ) -> None:
         self._chat = str(chat_id)
         self._desk = desk
@@ -49,13 +57,24 @@ class StaffRoom:
         self._admins = admin_ids
         self._reload = reload
         self._clock = clock
+        self._membership = membership
+
+    def member_changed(self, user_id: int) -> None:
+        """Someone joined, left, was removed or promoted: their next message is checked anew."""
+        self._membership.forget(user_id)
 
     async def on_message(self, message: Message) -> list[AfterCommit]:
-        user = message.from_user
-        if user is None or user.is_bot:
-            return []
+        for joined in message.new_chat_members or ():
+            self.member_changed(joined.id)
+        if message.left_chat_member is not None:
+            self.member_changed(message.left_chat_member.id)
         ticket = await self._ticket(message)
         command = command_of(message)
+        if command is None and ticket is None:
+            return []  # talk in the main thread stays among staff
+        user = await self._staff_member(message, ticket)
+        if user is None:
+            return []
         if command is not None:
             argument = (message.text or "").partition(" ")[2].strip()
             try:
@@ -65,7 +84,33 @@ class StaffRoom:
                 return []
         if ticket is not None:
             await self._relay(ticket, message, user)
-        return []  # talk in the main thread stays among staff
+        return []
+
+    async def _staff_member(self, message: Message, ticket: Ticket | None) -> User | None:
+        """The sender, if a current member writing as themselves; else refused and logged.
+
+        Membership is asked of Telegram inside the inbox's transaction: the answer must come
+        before the relay, which commits with the update. The cache keeps such calls rare.
+        """
+        refused = refusal(message)
+        user = message.from_user
+        if refused is None and user is not None:
+            member = await self._membership.check(user.id)
+            if member:
+                return user
+            refused = (
+                ("not a member", NOT_A_MEMBER) if member is False else ("unknown", CHECK_FAILED)
+            )
+        reason, told = refused or ("no sender", None)
+        logger.warning(  # never the text: it may be about a patient
+            "staff room: message %d from user %s refused: %s",
+            message.message_id,
+            user.id if user is not None else "-",
+            reason,
+        )
+        if told is not None:
+            await self._feed.notice(ticket.id if ticket is not None else None, told)
+        return None
 
     async def _ticket(self, message: Message) -> Ticket | None:
         """The ticket of the patient whose topic this is, or whose message is replied to."""
@@ -86,11 +131,7 @@ class StaffRoom:
     async def _relay(self, ticket: Ticket, message: Message, user: User) -> None:
         """A staff member's words or file go to the patient under the clinic's name."""
         if not ticket.active:
-            await self._feed.notice(
-                ticket.id,
-                f"チケット #{ticket.id} は終了しているため、患者には送っていません。"
-                "/reopen で再開してから送ってください。",
-            )
+            await self._feed.notice(ticket.id, CLOSED.replace("{id}", str(ticket.id)))
             return
         attachment = attachment_of(message)
         text = message.text or message.caption or ""
@@ -140,6 +181,8 @@ class StaffRoom:
             await self._desk.reopen(ticket.id)
             await notice(ticket.id, f"↩️ チケット #{ticket.id} を再開しました。")
         elif name == "faq":
+            if not ticket.active:  # as for a relay: nothing reaches the patient of a closed one
+                raise TicketError(CLOSED.replace("{id}", str(ticket.id)))
             kb = self._kb.current.kb
             entry = kb.entry(argument)
             if entry is None:

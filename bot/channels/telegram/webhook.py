@@ -9,6 +9,7 @@ import secrets
 from aiohttp import web
 
 from bot.inbox import Inbox
+from bot.store_alarm import STORE_FAILURES, StoreAlarm
 
 logger = logging.getLogger(__name__)
 
@@ -17,8 +18,14 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024
 
 
-def webhook_app(inbox: Inbox, *, path: str, secret: str) -> web.Application:
-    """The route: check the secret, commit the update, answer; the inbox worker processes it."""
+def webhook_app(
+    inbox: Inbox, *, path: str, secret: str, alarm: StoreAlarm | None = None
+) -> web.Application:
+    """The route: check the secret, commit the update, answer; the inbox worker processes it.
+
+    An update that cannot be committed is answered 503, and Telegram sends it again later.
+    """
+    alarm = alarm or StoreAlarm()
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
@@ -31,7 +38,11 @@ def webhook_app(inbox: Inbox, *, path: str, secret: str) -> web.Application:
             update_id = int(update["update_id"])
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400)
-        await inbox.receive([(str(update_id), json.dumps(update, ensure_ascii=False))])
+        try:
+            await inbox.receive([(str(update_id), json.dumps(update, ensure_ascii=False))])
+        except STORE_FAILURES as exc:
+            alarm.failed("telegram webhook", exc)
+            return web.Response(status=503)
         return web.Response(status=200)
 
     app = web.Application(client_max_size=MAX_BODY)

@@ -16,8 +16,9 @@ import pytest
 
 from bot.app import App, Tuning
 from bot.channels.telegram.channel import Timing
+from bot.channels.telegram.client import PATIENTS
 from bot.config import Config
-from tests.bot.conftest import JST
+from tests.bot.conftest import JST, agreed
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Sent
 from tests.fakes.telegram_updates import User
 
@@ -77,16 +78,27 @@ class Reader:
 
 
 class Patient(Reader):
-    """A patient in a private chat with the bot."""
+    """A patient in a private chat with the bot; `agree` (if given) records their consent
+    before their first message, as if they had pressed the button earlier."""
 
-    def __init__(self, fake: FakeTelegram, user: User) -> None:
+    def __init__(
+        self, fake: FakeTelegram, user: User, agree: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
         super().__init__(fake, user.id)
         self.user = user
+        self._agree = agree
+
+    async def _agreed(self) -> None:
+        if self._agree is not None:
+            agree, self._agree = self._agree, None
+            await agree()
 
     async def says(self, text: str) -> int:
+        await self._agreed()
         return await self.fake.push(self.fake.message_update(self.user, self.user.id, text=text))
 
     async def sends(self, kind: str, file_id: str, caption: str | None = None) -> int:
+        await self._agreed()
         update = self.fake.message_update(
             self.user, self.user.id, file=(kind, file_id), caption=caption
         )
@@ -96,6 +108,7 @@ class Patient(Reader):
         """Press the button with this label under the last message received."""
         assert self.last is not None, "nothing received yet"
         [data] = [data for text, data in self.last.buttons if text == label]
+        await self._agreed()
         await self.fake.push(self.fake.callback_update(self.user, self.last, data))
 
 
@@ -134,8 +147,14 @@ class Telegram:
     clock: RunningClock
     restart: Callable[..., Awaitable[App]]
 
-    def patient(self, user: User) -> Patient:
-        return Patient(self.fake, user)
+    def patient(self, user: User, *, consented: bool = True) -> Patient:
+        """A patient; by default one who has agreed to what is stored."""
+
+        async def agree() -> None:
+            uid = str(user.id)
+            await agreed(self.app.store, PATIENTS, uid, uid, self.clock())
+
+        return Patient(self.fake, user, agree if consented else None)
 
     def staff(self, user: User = NURSE) -> StaffMember:
         self.fake.members[user.id] = "member"

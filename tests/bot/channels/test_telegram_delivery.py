@@ -9,7 +9,9 @@ import aiohttp
 import pytest
 
 from bot.app import App
+from bot.channels.telegram.client import PATIENTS
 from bot.channels.telegram.webhook import SECRET_HEADER
+from bot.clock import utc_now
 from tests.bot.channels.conftest import (
     ADMIN,
     ALICE,
@@ -20,6 +22,7 @@ from tests.bot.channels.conftest import (
     Telegram,
     telegram_config,
 )
+from tests.bot.conftest import agreed
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 STAFF_REPLY = "【テスト皮膚科より】\n2台分あります。"
@@ -161,6 +164,8 @@ async def test_the_webhook_refuses_requests_without_the_right_secret(
     url = f"http://127.0.0.1:{server.port}/tg"
     update = fake.message_update(ALICE, ALICE.id, text="お酒を飲んでもいいですか？")
     update["update_id"] = 1
+    uid = str(ALICE.id)
+    await agreed(webhook_app.store, PATIENTS, uid, uid, utc_now())  # not under test
     async with aiohttp.ClientSession() as http:
         for headers in ({}, {SECRET_HEADER: "wrong"}):
             async with http.post(url, json=update, headers=headers) as response:

@@ -36,10 +36,13 @@ async def test_run_serves_patients_until_terminated(
     try:
         await fake.push(fake.message_update(ALICE, ALICE.id, text="お酒を飲んでもいいですか？"))
         await fake.wait_until(lambda: bool(fake.sent_to(ALICE.id)), timeout=30)
+        notice = fake.sent_to(ALICE.id)[0]  # what is stored and why: agreed, then answered
+        await fake.push(fake.callback_update(ALICE, notice, "consent:yes"))
+        await fake.wait_until(lambda: len(fake.sent_to(ALICE.id)) >= 3, timeout=30)
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
-    assert (fake.sent_to(ALICE.id)[0].text or "").startswith("服用中の飲酒は控えてください。")
+    assert (fake.sent_to(ALICE.id)[2].text or "").startswith("服用中の飲酒は控えてください。")
     assert process.returncode == 0, stderr.decode()
     log = stderr.decode()
     assert TOKEN not in log and "お酒" not in log  # no token, no patient text in the log

@@ -20,6 +20,7 @@ import pytest
 from aiohttp import web
 
 from bot.channels.line.channel import LineChannel, LineHosts, LineTiming
+from bot.channels.line.client import CHANNEL
 from bot.channels.telegram.client import STAFF
 from bot.config import Config
 from bot.core import Conversation
@@ -28,7 +29,7 @@ from bot.outbox import Outbox
 from bot.records import OutboxItem
 from bot.staff_feed import StaffFeed
 from bot.store import Store
-from tests.bot.conftest import JST
+from tests.bot.conftest import JST, agreed
 from tests.fakes import line_events
 from tests.fakes.line_api import Delivered, FakeLine
 from tests.fakes.line_events import ACCESS_TOKEN, CHANNEL_SECRET, JSON
@@ -68,8 +69,11 @@ class Line:
     webhook_url: str
     unfollowed: list[str] = field(default_factory=list)
 
-    def patient(self, user_id: str = "U1234567890abcdef1234567890abcdef") -> LinePatient:
-        return LinePatient(self, user_id)
+    def patient(
+        self, user_id: str = "U1234567890abcdef1234567890abcdef", *, consented: bool = True
+    ) -> LinePatient:
+        """A LINE user; by default one who has agreed to what is stored."""
+        return LinePatient(self, user_id, consented=consented)
 
     async def queued(self, channel: str) -> list[OutboxItem]:
         async with self.store.transaction(write=False) as tx:
@@ -101,16 +105,24 @@ async def eventually(condition: Callable[[], Awaitable[bool]], timeout: float = 
 
 
 class LinePatient:
-    """A LINE user in a one-to-one chat with the clinic's official account."""
+    """A LINE user in a one-to-one chat with the clinic's official account.
 
-    def __init__(self, line: Line, user_id: str) -> None:
+    With `consented`, their consent is recorded before their first event, as if they
+    had pressed the button earlier.
+    """
+
+    def __init__(self, line: Line, user_id: str, *, consented: bool = True) -> None:
         self.line = line
         self.fake = line.fake
         self.user_id = user_id
         self.seen = 0
         self.last: Delivered | None = None
+        self._agree_first = consented
 
     async def post(self, *events: JSON) -> None:
+        if self._agree_first:
+            self._agree_first = False
+            await agreed(self.line.store, CHANNEL, self.user_id, self.user_id, self.line.clock())
         status = await self.fake.post_webhook(self.line.webhook_url, list(events))
         assert status == 200
 
