@@ -86,6 +86,8 @@ def bench_config(folder: Path, api_url: str, data_url: str, kb: Path | None) -> 
             "faq": {"path": str(kb) if kb else None, "reload_check_seconds": 0},
             "storage": {"path": str(folder / "faqbot.sqlite3")},
             "clinic": {"name": "ベンチ皮膚科"},
+            # Patients in the steady state agreed long ago (one button, once per patient).
+            "safety": {"consent": False},
             "line": {
                 "channel_secret_env": SECRET_ENV,
                 "access_token_env": TOKEN_ENV,

@@ -102,6 +102,8 @@ def bench_config(folder: Path, base_url: str, base_file_url: str, kb: Path | Non
             "faq": {"path": str(kb) if kb else None, "reload_check_seconds": 0},
             "storage": {"path": str(folder / "faqbot.sqlite3")},
             "clinic": {"name": "ベンチ皮膚科"},
+            # Patients in the steady state agreed long ago (one button, once per patient).
+            "safety": {"consent": False},
             "telegram": {
                 "token_env": TOKEN_ENV,
                 "base_url": base_url,

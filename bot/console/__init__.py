@@ -18,8 +18,7 @@ extend "base.html" (block `content`, and `title`), and every form posts
 `<input type="hidden" name="csrf_token" value="{{ csrf_token }}">`. Jinja autoescapes;
 the Content-Security-Policy allows no inline script or style: put JavaScript in
 `static/*.js` (loaded with `<script src=... defer>`) and styles in `static/*.css`.
-The navigation links FAQ (/admin/faq), 学習 (/admin/learning) and ダッシュボード
-(/admin/dashboard) show a 準備中 placeholder until a module registers a GET route for that
-path; `console.nav(label, path, access=...)` adds another link.
+The navigation bar links キュー, FAQ (/admin/faq), 学習 (/admin/learning) and
+ダッシュボード (/admin/dashboard); `console.nav(label, path, access=...)` adds another link.
 Record admin changes with `tx.audit.add(user.name, action, target, detail=..., now=...)`.
 """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import aiohttp_jinja2
@@ -60,7 +60,6 @@ class NavLink:
     access: Access = "staff"
 
 
-# Admin links lead to placeholder pages until a module registers a route for their path.
 NAV: tuple[NavLink, ...] = (
     NavLink("キュー", "/"),
     NavLink("FAQ", "/admin/faq", "admin"),
@@ -80,10 +79,8 @@ class Console:
 
     app: web.Application
     context: ConsoleContext
-    _paths: set[str] = field(default_factory=set)
 
     def get(self, path: str, handler: Handler, *, access: Access = "staff") -> None:
-        self._paths.add(path)
         self.app[ACCESS][self.app.router.add_get(path, handler, allow_head=False)] = access
 
     def post(self, path: str, handler: Handler, *, access: Access = "staff") -> None:
@@ -94,12 +91,6 @@ class Console:
         """Another link in the navigation bar (shown to those the access allows)."""
         if all(link.path != path for link in self.app[NAV_LINKS]):
             self.app[NAV_LINKS].append(NavLink(label, path, access))
-
-    def fill_placeholders(self) -> None:
-        """A 準備中 page for every navigation link no module has a route for."""
-        for link in self.app[NAV_LINKS]:
-            if link.path not in self._paths:
-                self.get(link.path, _placeholder(link), access=link.access)
 
 
 def cookie_name(context: ConsoleContext) -> str:
@@ -131,10 +122,3 @@ def render(
         **context,
     }
     return aiohttp_jinja2.render_template(template, request, values, status=status)
-
-
-def _placeholder(link: NavLink) -> Handler:
-    async def page(request: web.Request) -> web.Response:
-        return render(request, "placeholder.html", {"title": link.label})
-
-    return page

@@ -67,7 +67,6 @@ def build_app(context: ConsoleContext, modules: Sequence[str] = PAGE_MODULES) ->
     app[ACCESS][app.router.add_get("/favicon.ico", _no_icon)] = "public"
     for name in modules:
         importlib.import_module(name).setup(console)
-    console.fill_placeholders()
     app.on_response_prepare.append(_security_headers)
     return app
 

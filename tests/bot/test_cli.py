@@ -116,7 +116,7 @@ async def test_staff_reply_from_the_cli_reaches_the_local_chat(tmp_path: Path, k
     await read_until("イソトレチノインの質問にお答えします")
     chat.stdin.write("スタッフと話したいです\n".encode())
     await read_until("[1] 同意する")  # what is stored and why, agreed with its number
-    chat.stdin.write("1\n".encode())
+    chat.stdin.write(b"1\n")
     await read_until("スタッフにおつなぎします")
 
     listed = await asyncio.to_thread(faqbot, "--db", db, "tickets", "list", cwd=tmp_path)
