@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
 
 from faq import yaml_roundtrip as rt
 from faq.editor_errors import entry_field_errors, lexicon_errors
@@ -278,7 +279,7 @@ class KbEditor:
     ) -> tuple[_Candidate, tuple[Problem, ...], KnowledgeBase | None] | SaveResult:
         """The edit applied to fresh copies of the files and validated, or why it failed."""
         before = {f: f.read_text(encoding="utf-8") for f in kb_files(self.path)}
-        docs = {f: rt.load(text) for f, text in before.items()}
+        docs = {f: _parsed(f, text) for f, text in before.items()}
         try:
             touched = edit(docs)
         except EditRefused as exc:
@@ -312,7 +313,24 @@ class KbEditor:
         )
 
     def _documents(self) -> dict[Path, Any]:
-        return {f: rt.load(f.read_text(encoding="utf-8")) for f in kb_files(self.path)}
+        return {f: _parsed(f) for f in kb_files(self.path)}
+
+
+class KbUnreadable(Exception):
+    """A knowledge-base file is not YAML the editor can read (e.g. broken by a hand edit)."""
+
+
+def _parsed(file: Path, text: str | None = None) -> Any:
+    """The file's round-trip document; KbUnreadable naming file and line if it cannot be."""
+    try:
+        return rt.load(file.read_text(encoding="utf-8") if text is None else text)
+    except UnicodeDecodeError:
+        raise KbUnreadable(f"{file}: not UTF-8 text") from None
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
+        reason = getattr(exc, "problem", None) or "invalid YAML"
+        raise KbUnreadable(f"{where}: YAML syntax error: {reason}") from None
 
 
 def _read(file: Path) -> str | None:

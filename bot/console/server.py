@@ -26,6 +26,7 @@ from bot.console.routes import (
     cookie_name,
     render,
 )
+from faq.editor import KbUnreadable
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,11 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return render(
             request, "error.html", {"message": "このページは管理者のみ使えます。"}, status=403
         )
-    return await handler(request)
+    try:
+        return await handler(request)
+    except KbUnreadable as exc:  # a hand edit broke a file: say which, change nothing
+        message = f"ナレッジベースのファイルが読めません。ファイルを直してください: {exc}"
+        return render(request, "error.html", {"message": message}, status=409)
 
 
 async def _csrf(request: web.Request) -> str | None:

@@ -309,3 +309,15 @@ async def test_staff_are_denied_every_faq_page(console: Console, method: str, pa
     assert response.status == 403
     assert ADMIN_ONLY in page
     assert kb_file(console).read_bytes() == before
+
+
+async def test_a_kb_file_broken_by_hand_is_named_and_left_alone(console: Console) -> None:
+    path = kb_file(console)
+    path.write_text(path.read_text(encoding="utf-8") + "\nentries: [ broken\n", encoding="utf-8")
+    broken = path.read_bytes()
+    async with console.client(ADMIN_NAME) as client:
+        response = await client.get("/admin/faq")
+        page = html.unescape(await response.text())
+    assert response.status == 409
+    assert f"{path}:" in page and "YAML syntax error" in page
+    assert path.read_bytes() == broken
