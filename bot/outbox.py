@@ -138,11 +138,19 @@ class Outbox:
 
             async def one_chat(queue: list[OutboxItem]) -> int:
                 async with limit:
-                    for index, item in enumerate(queue):
-                        if not await self._send_one(item, send):
-                            # Later messages to this chat wait, or they would arrive out of order.
-                            await self._unclaim(i.id for i in queue[index + 1 :])
-                            return index
+                    index = 0
+                    try:
+                        for index, item in enumerate(queue):
+                            if not await self._send_one(item, send):
+                                # Later messages to this chat wait, or they would arrive out
+                                # of order.
+                                await self._unclaim(i.id for i in queue[index + 1 :])
+                                return index
+                    except asyncio.CancelledError:
+                        # Stopped mid-way: what was never tried is pending again at once;
+                        # only the item in flight stays claimed (recovered at the next start).
+                        await self._unclaim(i.id for i in queue[index + 1 :])
+                        raise
                     return len(queue)
 
             return sum(await asyncio.gather(*(one_chat(queue) for queue in chats.values())))
@@ -196,9 +204,15 @@ class Courier:
         self._send = send
         self._interval = interval
         self._kicked = asyncio.Event()
+        self._finishing = False
 
     def kick(self) -> None:
         """Something was queued: deliver now."""
+        self._kicked.set()
+
+    def finish(self) -> None:
+        """End after one last round, so a clean stop leaves nothing claimed and unsent."""
+        self._finishing = True
         self._kicked.set()
 
     async def run(self) -> None:
@@ -213,8 +227,34 @@ class Courier:
                 await self._outbox.deliver(self.channel, self._send)
             except Exception:  # the database is busy or gone: try again next round
                 logger.exception("outbox delivery for %s failed", self.channel)
+            if self._finishing:
+                return
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancellation
             # that stops this loop if a kick comes at the same moment.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._interval):
                     await self._kicked.wait()
+
+
+async def wind_down(
+    tasks: set[asyncio.Task[None]], couriers: dict[asyncio.Task[None], Courier], *, drain: float
+) -> None:
+    """Stop a channel's tasks: receivers and workers at once, then each courier after a
+    last round of deliveries (at most `drain` seconds), so a clean stop sends nothing twice."""
+    others = [task for task in tasks if task not in couriers]
+    for task in others:
+        task.cancel()
+    for task in others:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    for courier in couriers.values():
+        courier.finish()
+    if couriers:
+        await asyncio.wait(couriers, timeout=drain)
+    for task in couriers:
+        task.cancel()
+    for task in couriers:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    tasks.clear()
+    couriers.clear()

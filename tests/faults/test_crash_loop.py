@@ -38,25 +38,37 @@ async def test_killed_at_random_the_bot_loses_and_doubles_nothing(tmp_path: Path
     assert result.problems == [], result.summary()
     assert result.confirmed_checked > 0, "no update was confirmed before a kill"
     assert result.staff_replies > 0 and result.questions > KILLS
-    # A resend needs the kill to land between Telegram's answer and the commit of "sent".
-    assert result.resent <= KILLS, result.summary()
+    # A resend needs the kill to land between Telegram's answer and the commit of "sent":
+    # at most the chats being served at once (the outbox's 8) per kill, and rare overall.
+    messages = result.questions + result.staff_replies
+    assert result.resent <= min(8 * KILLS, messages // 10), result.summary()
 
 
 async def test_a_clean_stop_resends_nothing(tmp_path: Path) -> None:
-    """SIGTERM just as answers reach Telegram; after a restart, none of them comes again."""
+    """SIGTERM just as answers reach Telegram; after a restart, none of them comes again.
+
+    A graceful stop should finish the sends in hand (and record them) before it exits;
+    cancelling them leaves their rows 'sending', and the next start sends them again.
+    """
     fake = FaultyTelegram()
     await fake.start()
     bot = BotProcess(write_config(tmp_path, fake))
     patients = [Patient(fake, n) for n in range(20)]
     try:
         await bot.start()
+        fake.answer_delay = 1.0  # as a slow network: sent, the bot not yet told so
+        await fake.wait_until(lambda: bool(fake.calls_of("getUpdates")), 60)
         for patient in patients:
             await patient.asks_next()
-        assert all([await p.gets_replies(60) for p in patients])
-        assert await bot.stop() == 0, bot.log_tail()
+        assert await fake.wait_for(lambda: len(fake.sent) == len(patients), 60)
+        assert await bot.stop() == 0, bot.log_tail()  # SIGTERM with the answers in flight
+        fake.answer_delay = 0.0
         left = read_db(tmp_path / "faqbot.sqlite3").unsent
+        polls = len(fake.calls_of("getUpdates"))
         await bot.start()
-        await outbox_settled(tmp_path / "faqbot.sqlite3", timeout=10)
+        # running (its signal handlers set) once it polls again; then anything left is sent
+        assert await fake.wait_for(lambda: len(fake.calls_of("getUpdates")) > polls, 30)
+        assert await outbox_settled(tmp_path / "faqbot.sqlite3", timeout=10)
         assert await bot.stop() == 0, bot.log_tail()
     finally:
         if bot.alive:

@@ -21,7 +21,7 @@ from bot.channels.line.webhook import Handler, webhook_handler
 from bot.clock import Clock
 from bot.core import Conversation
 from bot.inbox import AfterCommit, Inbox
-from bot.outbox import Courier, Outbox
+from bot.outbox import Courier, Outbox, wind_down
 from bot.store import Store
 from bot.store_alarm import StoreAlarm
 
@@ -34,6 +34,7 @@ class LineTiming:
 
     request_timeout: float = 10.0
     courier_interval: float = 1.0
+    stop_drain: float = 10.0  # a clean stop waits this long for sends under way to finish
     loading_seconds: int = 20  # 5 to 60, a multiple of 5; it ends when our answer arrives
     reply_token_seconds: float = LIFETIME.total_seconds()
     process_updates: bool = True  # False: receive and store only (for crash tests)
@@ -80,6 +81,7 @@ class LineChannel:
             channel_secret=channel_secret, receive=self.receive, alarm=self.alarm
         )
         self.tasks: set[asyncio.Task[None]] = set()
+        self._courier_tasks: dict[asyncio.Task[None], Courier] = {}
         # The staff channel's couriers: a LINE patient's message may be queued for staff.
         self.also_kick: list[Callable[[], None]] = []
         self._loading: set[asyncio.Task[None]] = set()
@@ -91,17 +93,17 @@ class LineChannel:
             raise ChannelError(f"line: the Messaging API refused us ({exc})") from None
         if self._timing.process_updates:
             self._spawn(self.inbox.run(self.handle))
-        self._spawn(self.courier.run())
+        self._courier_tasks[self._spawn(self.courier.run())] = self.courier
         logger.info("line: started as %s", name)
 
     async def stop(self) -> None:
         """Stop working; events not yet processed stay in the inbox for next time."""
-        for task in (*self.tasks, *self._loading):
+        for task in self._loading:
             task.cancel()
-        for task in [*self.tasks, *self._loading]:
+        for task in list(self._loading):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self.tasks.clear()
+        await wind_down(self.tasks, self._courier_tasks, drain=self._timing.stop_drain)
         await self.alarm.close()
         await self.api.close()
 
@@ -140,6 +142,7 @@ class LineChannel:
         except LineError as exc:  # only a courtesy; the answer comes all the same
             logger.info("LINE loading animation not shown: %s", exc)
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
         self.tasks.add(task)  # kept: a task nobody references may be collected mid-way
+        return task

@@ -29,7 +29,7 @@ from bot.core import Conversation
 from bot.inbox import AfterCommit, Inbox
 from bot.kb_watch import Reloader, reload_report
 from bot.messages import Reply, ReplyKind
-from bot.outbox import Courier, Outbox
+from bot.outbox import Courier, Outbox, wind_down
 from bot.staff_feed import StaffFeed
 from bot.store import Store
 from bot.store_alarm import StoreAlarm
@@ -46,6 +46,7 @@ class Timing:
     request_timeout: float = 10.0
     send_retry_delays: tuple[float, ...] = (0.5, 2.0, 5.0)
     courier_interval: float = 1.0
+    stop_drain: float = 10.0  # a clean stop waits this long for sends under way to finish
     poll_retry_delay: float = 5.0
     rate_limit: bool = True
     process_updates: bool = True  # False: receive and store only (for crash tests)
@@ -129,6 +130,8 @@ class TelegramChannel:
         )
         self.webhook: WebhookServer | None = None
         self.tasks: set[asyncio.Task[None]] = set()
+        self._courier_tasks: dict[asyncio.Task[None], Courier] = {}
+        self._drain = timing.stop_drain
         # Other channels' couriers: staff replies here may be queued for their patients.
         self.also_kick: list[Callable[[], None]] = []
         # Other webhooks served on this channel's webhook server (LINE's, on the same port).
@@ -164,19 +167,14 @@ class TelegramChannel:
         if self._timing.process_updates:
             self._spawn(self.inbox.run(self.dispatcher.handle))
         for courier in self.couriers:
-            self._spawn(courier.run())
+            self._courier_tasks[self._spawn(courier.run())] = courier
         logger.info("telegram: started in %s mode as @%s", self.settings.mode, self.bot.username)
 
     async def stop(self) -> None:
         """Stop receiving first; updates not yet processed stay in the inbox for next time."""
         if self.webhook is not None:
             await self.webhook.stop()
-        for task in self.tasks:
-            task.cancel()
-        for task in list(self.tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self.tasks.clear()
+        await wind_down(self.tasks, self._courier_tasks, drain=self._drain)
         await self._parts.alarm.close()
         with contextlib.suppress(TelegramError):
             await self.bot.shutdown()
@@ -232,6 +230,7 @@ class TelegramChannel:
         if member.status != "administrator":
             logger.warning("telegram: the bot is no admin of the staff chat: no topics, no pins")
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
         self.tasks.add(task)  # kept: a task nobody references may be collected mid-way
+        return task
