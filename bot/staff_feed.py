@@ -104,8 +104,8 @@ class StaffFeed:
         for t in tickets:
             state = "未返信" if t.status is TicketStatus.OPEN else "返信済み"
             flag = "🚨 " if t.urgent else ""
-            age = _age(t.created_at, now)
-            lines.append(f"{flag}#{t.id} 患者 #{t.patient_id} · {state} · {age}前 · {t.reason}")
+            waited = age(t.created_at, now)
+            lines.append(f"{flag}#{t.id} 患者 #{t.patient_id} · {state} · {waited}前 · {t.reason}")
         return "\n".join(lines)
 
     async def delivery_failed(self, item: OutboxItem, error: Exception) -> None:
@@ -157,7 +157,8 @@ class StaffFeed:
         return "\n".join(lines)
 
 
-def _age(since: datetime, now: datetime) -> str:
+def age(since: datetime, now: datetime) -> str:
+    """How long ago, in the words staff use: 5分, 2時間10分, 3日."""
     minutes = max(0, int((now - since).total_seconds() // 60))
     if minutes < 60:
         return f"{minutes}分"
