@@ -25,6 +25,7 @@ from bot.console.faq_forms import (
     lexicon_lines,
     lexicon_text,
 )
+from bot.console.kb_audit import audit_changes
 from bot.console.routes import CONTEXT, Console, ConsoleContext, render, session_of
 from faq.editor import KbEditor, SaveResult
 from faq.kb_documents import EntryDraft
@@ -36,7 +37,6 @@ LIST = "/admin/faq"
 NEW = "/admin/faq/new"
 LEXICON = "/admin/faq/lexicon"
 ENTRY = "/admin/faq/entries/{entry_id}"  # not /admin/faq/{id}: "new" is a valid entry id
-MAX_AUDIT_DIFF = 4000  # characters of the diff kept in an audit row
 CHANGED_SINCE_OPENED = (
     "この項目は開いた後にファイルで変更されました。上書きしないよう保存を中止しました。"
     "ページを開き直してから編集してください。"
@@ -188,18 +188,7 @@ async def _record(request: web.Request, result: SaveResult) -> dict[str, Any]:
     context = request.app[CONTEXT]
     user = session_of(request).user
     async with context.store.transaction() as tx:
-        for change in result.changes:
-            backup = change.backup.name if change.backup is not None else "（なし）"
-            diff = change.diff
-            if len(diff) > MAX_AUDIT_DIFF:
-                diff = diff[:MAX_AUDIT_DIFF] + "\n…（以下省略）"
-            await tx.audit.add(
-                user.name,
-                f"faq.{change.action}",
-                change.entry_id or "lexicon",
-                detail=f"{change.file.name} (backup {backup})\n{diff}",
-                now=context.clock(),
-            )
+        await audit_changes(tx, user.name, result.changes, source="faq", now=context.clock())
     problems: list[Problem] = []
     if context.reloader is not None:
         problems = await context.reloader.reload()

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.console.kb_audit import audit_changes
 from bot.console.learning_forms import (
     ACTION_LABELS,
     GROUP_KEY,
@@ -124,9 +125,7 @@ async def save_change(request: web.Request) -> web.Response:
         return await _refused(request, learn, result)
     now = context.clock()
     async with context.store.transaction() as tx:
-        for change in result.changes:
-            target = change.entry_id or ""
-            await tx.audit.add(user, f"kb.{change.action}", target, detail=change.diff, now=now)
+        await audit_changes(tx, user, result.changes, source="kb", now=now)
         accepted = []
         for proposal_id in learn.proposals:
             if await tx.learning.set_proposal_status(proposal_id, "accepted"):
