@@ -18,7 +18,9 @@ import multiprocessing
 import os
 import pstats
 import random
+import statistics
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -49,6 +51,7 @@ SOLO_MESSAGES = 50  # the unloaded row: one patient, one message at a time
 @dataclass(frozen=True, slots=True)
 class TelegramResult:
     rows: dict[str, Timing]  # medians over runs
+    cpu_ms: dict[str, float]  # the bot process's CPU time per message (all threads), median
     patients: int
     kinds: dict[str, int]  # the decisions behind the loaded row's messages
 
@@ -122,8 +125,8 @@ def run_once(
     *,
     kb: Path | None = None,
     profile: cProfile.Profile | None = None,
-) -> Timing:
-    """One run on a fresh database: the fake in a child process, the bot here."""
+) -> tuple[Timing, float]:
+    """One run on a fresh database, and the bot process's CPU seconds during the load."""
     os.environ[TOKEN_ENV] = TOKEN
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
@@ -133,14 +136,14 @@ def run_once(
         base_url, base_file_url = ours.recv()
         with tempfile.TemporaryDirectory() as folder:
             config = bench_config(Path(folder), base_url, base_file_url, kb)
-            result = asyncio.run(_run(config, chats, ours, Path(folder), profile))
+            result, cpu = asyncio.run(_run(config, chats, ours, Path(folder), profile))
     finally:
         child.join(timeout=10)
         if child.is_alive():
             child.kill()
     if result is None:
         raise RuntimeError(f"telegram bench: replies missing after {LOAD_TIMEOUT:g} s")
-    return Timing.of(result.latencies, result.elapsed)
+    return Timing.of(result.latencies, result.elapsed), cpu
 
 
 async def _run(
@@ -149,7 +152,7 @@ async def _run(
     conn: Connection,
     folder: Path,
     profile: cProfile.Profile | None,
-) -> LoadResult | None:
+) -> tuple[LoadResult | None, float]:
     holder = await asyncio.to_thread(KbHolder.from_path, config.faq.path)
     turns = await expected_replies(holder, config, chats, folder)
     app = await App.open(config, tuning=Tuning(telegram=ChannelTiming(rate_limit=False)))
@@ -158,13 +161,15 @@ async def _run(
         conn.send((turns, LOAD_TIMEOUT))
         if profile is not None:
             profile.enable()
+        started = time.process_time()  # every thread of this process: loop and SQLite's
         result: LoadResult | None = await asyncio.to_thread(conn.recv)
+        cpu = time.process_time() - started
         if profile is not None:
             profile.disable()
     finally:
         await app.stop()
         conn.send("stopped")
-    return result
+    return result, cpu
 
 
 def measure_telegram(
@@ -184,11 +189,19 @@ def measure_telegram(
     solo = plan_chats(pools, min(messages, SOLO_MESSAGES), 1, seed=1)
     names = (f"{patients:,} patients at once", "1 patient at a time")
     runs: dict[str, list[Timing]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(repeat):
         for name, chats in zip(names, (loaded, solo), strict=True):
-            runs[name].append(run_once([[t for _, t in c] for c in chats], kb=kb))
+            timing, seconds = run_once([[t for _, t in c] for c in chats], kb=kb)
+            runs[name].append(timing)
+            cpu[name].append(seconds * 1000 / max(timing.calls, 1))
     kinds = Counter(kind.value for chat in loaded for kind, _ in chat)
-    return TelegramResult({n: median_timing(t) for n, t in runs.items()}, patients, dict(kinds))
+    return TelegramResult(
+        {n: median_timing(t) for n, t in runs.items()},
+        {n: statistics.median(ms) for n, ms in cpu.items()},
+        patients,
+        dict(kinds),
+    )
 
 
 def profile_telegram(
@@ -196,7 +209,7 @@ def profile_telegram(
 ) -> str:
     """cProfile of the bot's process during one loaded run, by cumulative time."""
     profile = cProfile.Profile()
-    timing = run_once([[t for _, t in c] for c in chats], kb=kb, profile=profile)
+    timing, _ = run_once([[t for _, t in c] for c in chats], kb=kb, profile=profile)
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out)
     stats.sort_stats("cumulative").print_stats(top)
@@ -206,9 +219,17 @@ def profile_telegram(
 
 def telegram_table(result: TelegramResult) -> str:
     rows = [
-        [name, f"{t.per_second:,.0f}", f"{t.p50 * 1000:.1f}", f"{t.p99 * 1000:.1f}", str(t.calls)]
+        [
+            name,
+            f"{t.per_second:,.0f}",
+            f"{t.p50 * 1000:.1f}",
+            f"{t.p99 * 1000:.1f}",
+            f"{result.cpu_ms[name]:.2f}",
+            str(t.calls),
+        ]
         for name, t in result.rows.items()
     ]
-    table = markdown(["telegram adapter", "messages/s", "p50 ms", "p99 ms", "replied"], rows)
+    headers = ["telegram adapter", "messages/s", "p50 ms", "p99 ms", "bot CPU ms/msg", "replied"]
+    table = markdown(headers, rows)
     kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(result.kinds.items()))
     return f"{table}\n\nmessages of the loaded run by the matcher's decision: {kinds}"

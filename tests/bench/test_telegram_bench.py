@@ -22,8 +22,12 @@ def test_telegram_mode_prints_its_table() -> None:
     )
     assert result.returncode == 0, result.stderr
     [(header, rows)] = tables(result.stdout)
-    assert header == ["telegram adapter", "messages/s", "p50 ms", "p99 ms", "replied"]
+    assert header == [
+        *("telegram adapter", "messages/s", "p50 ms", "p99 ms"),
+        *("bot CPU ms/msg", "replied"),
+    ]
     assert [(row[0], row[-1]) for row in rows] == [
         ("3 patients at once", "6"),
         ("1 patient at a time", "6"),
     ]
+    assert all(float(row[4]) > 0 for row in rows), rows  # the bot did measurable work

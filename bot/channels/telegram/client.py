@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from telegram.ext import AIORateLimiter, ExtBot
-from telegram.request import HTTPXRequest
 
+from bot.channels.telegram.transport import AiohttpRequest
 from bot.config import TelegramConfig
 
 PATIENTS = "telegram"  # the outbox and inbox channel of patients' private chats
@@ -47,15 +47,17 @@ def build_bot(
         token,
         base_url=settings.base_url or TELEGRAM_API,
         base_file_url=settings.base_file_url or TELEGRAM_FILES,
-        request=HTTPXRequest(
-            connection_pool_size=16,
+        request=AiohttpRequest(
+            connection_pool_size=8,
             read_timeout=timeout,
             write_timeout=timeout,
             connect_timeout=timeout,
             pool_timeout=timeout,
         ),
         # getUpdates waits on the server: PTB adds the poll timeout to this read timeout.
-        get_updates_request=HTTPXRequest(read_timeout=timeout, connect_timeout=timeout),
+        get_updates_request=AiohttpRequest(
+            connection_pool_size=1, read_timeout=timeout, connect_timeout=timeout
+        ),
         # Holds sends within Telegram's limits (30/s overall, 20/min per group) and, on a
         # 429, pauses every request for retry_after and tries again.
         rate_limiter=AIORateLimiter(max_retries=2) if rate_limit else None,
