@@ -26,6 +26,7 @@ from bot.console.auth import Auth
 from bot.console.routes import ConsoleContext, FetchThreadFile, StaffNotice, no_staff_notice
 from bot.console.server import ConsoleServer
 from bot.core import Conversation
+from bot.decisions import Decider
 from bot.failsafe import open_holder
 from bot.kb_watch import Reloader, reload_report
 from bot.logsafety import install as install_redaction
@@ -119,10 +120,19 @@ class App:
             store, clock, on_failed=feed.delivery_failed, retry_delays=tuning.outbox_retry_delays
         )
         has_staff = tg is not None and tg.staff_chat_id is not None
+        decider = Decider(worker=config.faq.matcher_process and (tg or ln) is not None)
         conversation = (
-            Conversation(holder, store, config, clock=clock, alerts=feed.alert, staff_channel=STAFF)
+            Conversation(
+                holder,
+                store,
+                config,
+                clock=clock,
+                alerts=feed.alert,
+                staff_channel=STAFF,
+                decider=decider,
+            )
             if has_staff
-            else Conversation(holder, store, config, clock=clock)
+            else Conversation(holder, store, config, clock=clock, decider=decider)
         )
         reloader = Reloader(holder)
         alarm = StoreAlarm()  # Telegram's channel adds a way to alert admins
@@ -149,6 +159,7 @@ class App:
         return app
 
     async def start(self) -> None:
+        await self.conversation.start_matcher()
         if self.line is not None:
             await self.line.start()
             if not self._line_shares_telegrams_server():
@@ -183,6 +194,7 @@ class App:
             await self.telegram.stop()
         if self.line is not None:
             await self.line.stop()
+        await self.conversation.decider.close()
         await self.store.close()
 
     async def wait(self, stopping: asyncio.Event) -> None:

@@ -176,6 +176,8 @@ class ConsoleConfig(_Frozen):
 class FaqConfig(_Frozen):
     path: Path | None = None  # None: the bundled faq/kb/
     reload_check_seconds: float = Field(default=5.0, ge=0)  # 0: reload on /reload only
+    # Match messengers' messages in a worker process, before the store's lock is taken.
+    matcher_process: bool = True
 
 
 class StorageConfig(_Frozen):

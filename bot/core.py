@@ -6,16 +6,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bot import consent, menu, privacy, replies
 from bot.attachments import ATTACHMENT_LABELS
 from bot.clock import Clock, utc_now
 from bot.config import Config
+from bot.decisions import Decider, MatchAhead, TextOf
 from bot.failsafe import STORE_ERRORS, HeldUrgent, HeldUrgents, TriageCache
 from bot.flood import FloodGate, Verdict
 from bot.hours import eta_text
-from bot.kb_holder import Loaded
+from bot.kb_holder import KbSource, Loaded
 from bot.messages import (
     AlertEvent,
     Attachment,
@@ -39,13 +39,6 @@ from faq.model import KnowledgeBase, RedFlag
 logger = logging.getLogger(__name__)
 
 AlertSink = Callable[[StaffAlert], Awaitable[None]]
-
-
-class KbSource(Protocol):
-    """Where the core gets the knowledge base and matcher for each message (a KbHolder)."""
-
-    @property
-    def current(self) -> Loaded: ...
 
 
 async def _no_alerts(alert: StaffAlert) -> None:
@@ -80,8 +73,10 @@ class Conversation:
         alerts: AlertSink = _no_alerts,
         top: int = 3,
         staff_channel: str | None = None,
+        decider: Decider | None = None,
     ) -> None:
         self.kb = kb
+        self.decider = decider or Decider(worker=False)
         self._store = store
         self._config = config
         self._clock = clock
@@ -97,6 +92,14 @@ class Conversation:
         )
         self._triage = TriageCache()
         self._held = HeldUrgents()  # urgent messages answered while the store was down
+
+    async def start_matcher(self) -> None:
+        """Start the matcher's worker process, if any, so the first message need not wait."""
+        await self.decider.start(self.kb.current, top=self._top)
+
+    def match_ahead(self, text_of: TextOf) -> MatchAhead:
+        """An inbox's head start: messages matched as they arrive (bot/decisions.py)."""
+        return MatchAhead(self.decider, self.kb, self._top, text_of)
 
     def welcome(self) -> Reply:
         return replies.welcome(self.kb.current.kb.texts)
@@ -184,7 +187,7 @@ class Conversation:
             assert msg.attachment is not None
             return await self._file_only(loaded.kb, patient, msg.attachment)
         # Triage first (decide checks red flags before matching): safety before consent.
-        decision = loaded.matcher.decide(text, top=self._top)
+        decision = await self.decider.decide(loaded, text, top=self._top)
         if decision.action is not Action.URGENT and await self._must_agree(patient):
             return [self.consent.ask(loaded.kb.texts, msg, self._clock())]
         return await self._route(loaded.kb, patient, text, decision, "text", msg.attachment)

@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import Protocol
 
 from bot.clock import Clock
 from bot.store import Store
@@ -24,6 +25,18 @@ AfterCommit = Callable[[], Awaitable[None]]
 # in the returned actions, which run after the commit.
 Handler = Callable[[str], Awaitable[Sequence[AfterCommit]]]
 
+
+class HeadStart(Protocol):
+    """Work on updates that needs no store (the matcher's decisions, in a worker
+    process): started when they are received and awaited before their transaction opens,
+    so that the store's lock is never held while it is done. Only ever a head start: the
+    handler must get the same result without it."""
+
+    def start(self, payloads: Sequence[str]) -> None: ...
+
+    async def finished(self, payloads: Sequence[str]) -> None: ...
+
+
 # Telegram keeps an unconfirmed update for 24 hours; a key older than this cannot come again.
 KEEP_KEYS = timedelta(days=2)
 
@@ -31,8 +44,11 @@ KEEP_KEYS = timedelta(days=2)
 class Inbox:
     """One channel's incoming updates."""
 
-    def __init__(self, store: Store, channel: str, clock: Clock) -> None:
+    def __init__(
+        self, store: Store, channel: str, clock: Clock, *, head_start: HeadStart | None = None
+    ) -> None:
         self._store = store
+        self._head_start = head_start
         self.channel = channel
         self._clock = clock
         self._arrived = asyncio.Event()
@@ -42,6 +58,11 @@ class Inbox:
         async with self._store.transaction() as tx:
             added = await tx.inbox.add_many(self.channel, updates, self._clock())
         self._arrived.set()
+        if self._head_start is not None:
+            try:
+                self._head_start.start([payload for _, payload in updates])
+            except Exception:  # only a head start: the handler does it all anyway
+                logger.exception("%s updates: head start failed", self.channel)
         return added
 
     async def process_pending(self, handler: Handler, *, batch: int = 4) -> int:
@@ -54,6 +75,7 @@ class Inbox:
         count = 0
         while True:
             after: list[AfterCommit] = []
+            await self._finish_head_start(batch)
             async with self._store.transaction() as tx:
                 rows = await tx.inbox.pending(self.channel, limit=batch)
                 for row in rows:
@@ -68,6 +90,19 @@ class Inbox:
                     await action()
                 except Exception:
                     logger.exception("%s update: follow-up failed", self.channel)
+
+    async def _finish_head_start(self, batch: int) -> None:
+        """Wait for the head start of the next batch (or start it: updates a crash left)."""
+        if self._head_start is None:
+            return
+        async with self._store.transaction(write=False) as tx:
+            rows = await tx.inbox.pending(self.channel, limit=batch)
+        payloads = [row.payload for row in rows]
+        try:
+            self._head_start.start(payloads)  # a no-op for what has been started
+            await self._head_start.finished(payloads)
+        except Exception:
+            logger.exception("%s updates: head start failed", self.channel)
 
     async def _process(
         self, update_id: str, payload: str, handler: Handler

@@ -31,6 +31,13 @@ class Loaded:
     matcher: DecisionMaker
 
 
+class KbSource(Protocol):
+    """Where the core gets the knowledge base and matcher for each message (a KbHolder)."""
+
+    @property
+    def current(self) -> Loaded: ...
+
+
 LoadKb = Callable[[Path | None], KnowledgeBase]
 MakeMatcher = Callable[[KnowledgeBase], DecisionMaker]
 

@@ -13,7 +13,7 @@ from bot.attachments import FileData
 from bot.clock import Clock
 from bot.config import Config, ConsoleConfig
 from bot.console.auth import Auth
-from bot.core import KbSource
+from bot.kb_holder import KbSource
 from bot.kb_watch import Reloader
 from bot.records import ThreadFile
 from bot.store import Store

@@ -28,7 +28,11 @@ async def local_app(tmp_path: Path) -> AsyncIterator[App]:
     (tmp_path / "kb.yaml").write_text(KB_YAML, encoding="utf-8")
     config = Config.model_validate(
         {
-            "faq": {"path": str(tmp_path / "kb.yaml"), "reload_check_seconds": 0},
+            "faq": {
+                "path": str(tmp_path / "kb.yaml"),
+                "reload_check_seconds": 0,
+                "matcher_process": False,
+            },
             "storage": {"path": str(tmp_path / "db.sqlite3")},
             "console": {"port": 0, "secure_cookies": False},
         }

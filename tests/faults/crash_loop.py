@@ -190,9 +190,14 @@ async def crash_loop(
                 result.problems.append(f"kill {kill}: the bot did not start\n{bot.log_tail()}")
             await bot.kill()
             _check_after_kill(db, fake, traffic, kill, result)
+        polls = len(fake.calls_of("getUpdates"))
         await bot.start()
         traffic.stopping.set()
         await talking
+        # Stopped only once up: a SIGTERM while Python is still importing ends any
+        # program at once (its handler is not installed yet), which is not what is tested.
+        if not await _wait_until_polling(fake, polls):
+            result.problems.append(f"the last start did not start\n{bot.log_tail()}")
         await _finish(fake, bot, traffic, result)
     finally:
         traffic.stopping.set()

@@ -14,7 +14,7 @@ from bot.channels import ChannelError
 from bot.channels.line.client import CHANNEL, LineApi, LineError
 from bot.channels.line.content import LineContent
 from bot.channels.line.events import replyable
-from bot.channels.line.patients import LinePatients, OnUnfollow, log_unfollow
+from bot.channels.line.patients import LinePatients, OnUnfollow, log_unfollow, patient_text
 from bot.channels.line.sender import LineSender, OnQuota, log_quota
 from bot.channels.line.tokens import LIFETIME, ReplyTokens
 from bot.channels.line.webhook import Handler, webhook_handler
@@ -73,9 +73,10 @@ class LineChannel:
         self.tokens = ReplyTokens(clock, lifetime=timedelta(seconds=timing.reply_token_seconds))
         self.sender = LineSender(self.api, store, self.tokens, on_quota=on_quota)
         self.content = LineContent(self.api)
-        self.inbox = Inbox(store, CHANNEL, clock)
         self.courier = Courier(outbox, CHANNEL, self.sender.send, interval=timing.courier_interval)
         self.patients = LinePatients(conversation, store, clock, on_unfollow=on_unfollow)
+        ahead = conversation.match_ahead(patient_text)
+        self.inbox = Inbox(store, CHANNEL, clock, head_start=ahead)
         self.alarm = alarm or StoreAlarm()  # the app's: it alerts admins on Telegram
         self.webhook: Handler = webhook_handler(
             channel_secret=channel_secret, receive=self.receive, alarm=self.alarm

@@ -57,3 +57,12 @@ class LinePatients:
                     await tx.patients.set_inactive(CHANNEL, user_id, self._clock())
                 await self._on_unfollow(user_id)
         return []
+
+
+def patient_text(payload: str) -> str | None:
+    """The words of a stored event that the core will match (the inbox's head start)."""
+    event = parse(payload)
+    message = translate(event) if event is not None else None
+    if isinstance(message, IncomingMessage) and message.kind == "text":
+        return message.text
+    return None

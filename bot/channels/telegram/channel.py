@@ -16,7 +16,7 @@ from bot.attachments import FetchFile, no_files
 from bot.channels import ChannelError
 from bot.channels.telegram.admin_alert import direct_alert
 from bot.channels.telegram.client import ALLOWED_UPDATES, PATIENTS, STAFF, build_bot
-from bot.channels.telegram.dispatch import Dispatcher
+from bot.channels.telegram.dispatch import Dispatcher, patient_text
 from bot.channels.telegram.membership import StaffMembership
 from bot.channels.telegram.patients import PatientChats
 from bot.channels.telegram.polling import poll
@@ -98,7 +98,6 @@ class TelegramChannel:
             Courier(parts.outbox, PATIENTS, self.sender.to_patient, interval=interval),
             Courier(parts.outbox, STAFF, self.sender.to_staff, interval=interval),
         )
-        self.inbox = Inbox(parts.store, PATIENTS, parts.clock)
         admins = frozenset(settings.admin_ids)
         staff_room = () if settings.staff_chat_id is None else (settings.staff_chat_id,)
         parts.alarm.senders.append(direct_alert(self.bot, [*settings.admin_ids, *staff_room]))
@@ -128,6 +127,8 @@ class TelegramChannel:
             reload_for=lambda chat_id: self._reload_then_tell(PATIENTS, str(chat_id)),
             after_each=self._kick_after,
         )
+        ahead = parts.conversation.match_ahead(patient_text)
+        self.inbox = Inbox(parts.store, PATIENTS, parts.clock, head_start=ahead)
         self.webhook: WebhookServer | None = None
         self.tasks: set[asyncio.Task[None]] = set()
         self._courier_tasks: dict[asyncio.Task[None], Courier] = {}

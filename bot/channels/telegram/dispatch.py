@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.channels.telegram.client import TelegramBot
-from bot.channels.telegram.patients import PatientChats, command_of
+from bot.channels.telegram.patients import PatientChats, command_of, plain_text
 from bot.channels.telegram.staff import StaffRoom
 from bot.inbox import AfterCommit
 
@@ -42,8 +42,11 @@ class Dispatcher:
         self._after_each = after_each
 
     async def handle(self, payload: str) -> list[AfterCommit]:
-        update = Update.de_json(json.loads(payload), self._bot)
-        return [*await self._route(update), self._after_each]
+        data = json.loads(payload)
+        message = plain_text(data)
+        if message is not None:  # the commonest update, without building an Update
+            return [*await self._patients.on_incoming(message), self._after_each]
+        return [*await self._route(Update.de_json(data, self._bot)), self._after_each]
 
     async def _route(self, update: Update) -> list[AfterCommit]:
         query = update.callback_query
@@ -73,3 +76,13 @@ class Dispatcher:
             message.chat.id,
         )
         return []
+
+
+def patient_text(payload: str) -> str | None:
+    """The words of a stored update that the core will match: a private message's text or
+    caption, not a command (the inbox's head start, bot/decisions.py)."""
+    message = json.loads(payload).get("message")
+    if not isinstance(message, dict) or message.get("chat", {}).get("type") != "private":
+        return None
+    text = message.get("text") or message.get("caption")
+    return text if isinstance(text, str) and not text.startswith("/") else None

@@ -15,8 +15,8 @@ from bot.channels.telegram.membership import (
 )
 from bot.channels.telegram.patients import attachment_of, command_of
 from bot.clock import Clock
-from bot.core import KbSource
 from bot.inbox import AfterCommit
+from bot.kb_holder import KbSource
 from bot.records import Author, Ticket
 from bot.staff_feed import STAFF_HELP, StaffFeed
 from bot.store import Store

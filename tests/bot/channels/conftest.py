@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -165,11 +166,20 @@ class Telegram:
 
 
 def telegram_config(
-    fake: FakeTelegram, tmp_path: Path, kb_file: Path, **telegram: object
+    fake: FakeTelegram,
+    tmp_path: Path,
+    kb_file: Path,
+    *,
+    matcher_process: bool = False,  # a worker process per test costs seconds; few need it
+    **telegram: object,
 ) -> Config:
     return Config.model_validate(
         {
-            "faq": {"path": str(kb_file), "reload_check_seconds": 0},
+            "faq": {
+                "path": str(kb_file),
+                "reload_check_seconds": 0,
+                "matcher_process": matcher_process,
+            },
             "storage": {"path": str(tmp_path / "faqbot.sqlite3")},
             "clinic": {"name": "テスト皮膚科"},
             "telegram": {
@@ -197,7 +207,24 @@ async def tg(
     fake: FakeTelegram, tmp_path: Path, kb_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Telegram]:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
-    config = telegram_config(fake, tmp_path, kb_file)
+    async with running_telegram(fake, telegram_config(fake, tmp_path, kb_file)) as harness:
+        yield harness
+
+
+@pytest.fixture
+async def tg_with_worker(
+    fake: FakeTelegram, tmp_path: Path, kb_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Telegram]:
+    """As `tg`, with the matcher in its worker process as in production."""
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    config = telegram_config(fake, tmp_path, kb_file, matcher_process=True)
+    async with running_telegram(fake, config) as harness:
+        yield harness
+
+
+@asynccontextmanager
+async def running_telegram(fake: FakeTelegram, config: Config) -> AsyncIterator[Telegram]:
+    """The app against `fake`, restartable on the same database (`harness.start()`)."""
     clock = RunningClock()
     running: list[App] = []
 

@@ -45,7 +45,7 @@ async def line(
     monkeypatch.setenv("FAQBOT_LINE_ACCESS_TOKEN", ACCESS_TOKEN)
     config = Config.model_validate(
         {
-            "faq": {"path": str(kb_file), "reload_check_seconds": 0},
+            "faq": {"path": str(kb_file), "reload_check_seconds": 0, "matcher_process": False},
             "storage": {"path": str(tmp_path / "faqbot.sqlite3")},
             "clinic": {"name": "テスト皮膚科"},
             "telegram": {
@@ -112,7 +112,7 @@ async def test_an_image_during_an_open_ticket_reaches_the_staff_topic(
 def line_only(fake_line: FakeLine, tmp_path: Path, kb_file: Path) -> Config:
     return Config.model_validate(
         {
-            "faq": {"path": str(kb_file), "reload_check_seconds": 0},
+            "faq": {"path": str(kb_file), "reload_check_seconds": 0, "matcher_process": False},
             "storage": {"path": str(tmp_path / "faqbot.sqlite3")},
             "line": {"api_url": fake_line.api_url, "webhook": {"port": 0}},
         }
