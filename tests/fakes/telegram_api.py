@@ -99,6 +99,7 @@ class FakeTelegram:
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._thread_ids = itertools.count(100)
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
+        self.delays: dict[str, float] = {}  # method: seconds each call waits (a slow Telegram)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
@@ -209,6 +210,8 @@ class FakeTelegram:
         async with self._changed:
             self.calls.append(Call(method, params))
             self._changed.notify_all()
+        if method in self.delays:
+            await asyncio.sleep(self.delays[method])
         failure = self._failures[method].popleft() if self._failures[method] else None
         if failure is not None:
             return await _failure(failure)

@@ -17,6 +17,7 @@ from bot.channels import ChannelError
 from bot.channels.telegram.admin_alert import direct_alert
 from bot.channels.telegram.client import ALLOWED_UPDATES, PATIENTS, STAFF, build_bot
 from bot.channels.telegram.dispatch import Dispatcher, patient_text
+from bot.channels.telegram.head_start import TelegramHeadStart
 from bot.channels.telegram.membership import StaffMembership
 from bot.channels.telegram.patients import PatientChats
 from bot.channels.telegram.polling import poll
@@ -102,7 +103,13 @@ class TelegramChannel:
         staff_room = () if settings.staff_chat_id is None else (settings.staff_chat_id,)
         parts.alarm.senders.append(direct_alert(self.bot, [*settings.admin_ids, *staff_room]))
         staff = None
+        membership = None
         if settings.staff_chat_id is not None:
+            membership = StaffMembership(
+                self.bot,
+                settings.staff_chat_id,
+                cache_seconds=settings.staff_member_cache_seconds,
+            )
             staff = StaffRoom(
                 chat_id=settings.staff_chat_id,
                 desk=parts.conversation.desk,
@@ -112,11 +119,7 @@ class TelegramChannel:
                 admin_ids=admins,
                 reload=lambda ticket_id: self._reload_then_tell(STAFF, parts.feed.key(ticket_id)),
                 clock=parts.clock,
-                membership=StaffMembership(
-                    self.bot,
-                    settings.staff_chat_id,
-                    cache_seconds=settings.staff_member_cache_seconds,
-                ),
+                membership=membership,
             )
         self.dispatcher = Dispatcher(
             self.bot,
@@ -127,7 +130,8 @@ class TelegramChannel:
             reload_for=lambda chat_id: self._reload_then_tell(PATIENTS, str(chat_id)),
             after_each=self._kick_after,
         )
-        ahead = parts.conversation.match_ahead(patient_text)
+        match = parts.conversation.match_ahead(patient_text)
+        ahead = TelegramHeadStart(match, membership, settings.staff_chat_id)
         self.inbox = Inbox(parts.store, PATIENTS, parts.clock, head_start=ahead)
         self.webhook: WebhookServer | None = None
         self.tasks: set[asyncio.Task[None]] = set()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 
 from telegram import ChatMember, ChatMemberRestricted, Message
@@ -13,6 +15,7 @@ from bot.channels.telegram.client import TelegramBot
 
 logger = logging.getLogger(__name__)
 
+AHEAD_SECONDS = 30.0  # an answer asked ahead for a waiting message is used this long
 MEMBER_STATUSES = frozenset({"creator", "administrator", "member"})
 NOT_A_MEMBER = "スタッフグループのメンバーではないため送信できません。"
 CHECK_FAILED = (
@@ -69,13 +72,41 @@ class StaffMembership:
         self._cache_seconds = cache_seconds
         self._now = now
         self._known: dict[int, tuple[bool, float]] = {}  # user id: (member, checked at)
+        # Answers asked ahead, one per message waiting in the inbox: (answer, asked at);
+        # one not taken within AHEAD_SECONDS is dropped (its message was never checked).
+        self._ahead: dict[int, deque[tuple[bool | None, float]]] = {}
+        self._asking: dict[int, asyncio.Task[bool | None]] = {}  # one question at a time
+
+    async def ask_ahead(self, user_id: int) -> None:
+        """Ask now, before the inbox's transaction, for one message of this user waiting
+        in the inbox; that message's `check` takes this answer (a failure included)
+        instead of asking while the store is locked."""
+        answer = await self._asked(user_id)
+        self._ahead.setdefault(user_id, deque()).append((answer, self._now()))
 
     async def check(self, user_id: int) -> bool | None:
         """Whether the user is a member now; None if Telegram could not be asked."""
+        ahead = self._ahead.get(user_id)
+        while ahead:
+            answer, asked_at = ahead.popleft()
+            if self._now() - asked_at < AHEAD_SECONDS:
+                return answer
+        self._ahead.pop(user_id, None)
+        return await self._asked(user_id)
+
+    async def _asked(self, user_id: int) -> bool | None:
+        """The cached answer, or Telegram's (messages asking at once share one call)."""
         known = self._known.get(user_id)
         if known is not None and self._now() - known[1] < self._cache_seconds:
             return known[0]
-        self.forget(user_id)
+        asking = self._asking.get(user_id)
+        if asking is None:
+            asking = self._asking[user_id] = asyncio.create_task(self._ask(user_id))
+            asking.add_done_callback(lambda _: self._asking.pop(user_id, None))
+        return await asyncio.shield(asking)
+
+    async def _ask(self, user_id: int) -> bool | None:
+        self._known.pop(user_id, None)
         try:
             member = await self._bot.get_chat_member(self._chat_id, user_id)
         except TelegramError as exc:
@@ -88,3 +119,4 @@ class StaffMembership:
     def forget(self, user_id: int) -> None:
         """Joined, left, promoted or removed: ask again next time."""
         self._known.pop(user_id, None)
+        self._ahead.pop(user_id, None)

@@ -89,8 +89,9 @@ class StaffRoom:
     async def _staff_member(self, message: Message, ticket: Ticket | None) -> User | None:
         """The sender, if a current member writing as themselves; else refused and logged.
 
-        Membership is asked of Telegram inside the inbox's transaction: the answer must come
-        before the relay, which commits with the update. The cache keeps such calls rare.
+        The answer must come before the relay, which commits with the update: it is asked
+        of Telegram before the inbox's transaction opens (bot/channels/telegram/head_start.py)
+        or, failing that, here; the cache keeps such calls rare.
         """
         refused = refusal(message)
         user = message.from_user

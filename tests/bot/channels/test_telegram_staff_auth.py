@@ -24,6 +24,7 @@ from bot.records import Author
 from tests.bot.channels.conftest import (
     ADMIN,
     ALICE,
+    BOB,
     FAST,
     NURSE,
     STAFF_CHAT,
@@ -313,3 +314,33 @@ async def test_refusals_are_logged_as_warnings_without_the_text(
     assert record.levelno == logging.WARNING
     assert record.getMessage().endswith("from user 700 refused: forwarded")
     assert WORDS not in caplog.text
+
+
+async def test_a_slow_membership_check_does_not_hold_the_store(tg: Telegram) -> None:
+    """Telegram answers getChatMember slowly: meanwhile other updates are still stored and
+    confirmed (the question is asked before the inbox's transaction, not inside it)."""
+    alice, _, topic = await escalated(tg)
+    bob = tg.patient(BOB)
+    await bob.says("献血はできますか？")  # agreed to the notice, answered: nothing pending
+    await bob.receives()
+    tg.fake.delays["getChatMember"] = 1.5  # within the tests' request timeout (2 s)
+    await tg.staff().says(WORDS, topic=topic)
+    await tg.fake.wait_until(lambda: bool(asked_about(tg, NURSE)))
+    bob_update = await bob.says("お酒を飲んでもいいですか？")  # while Telegram is thinking
+    await tg.fake.wait_until(lambda: tg.fake.confirmed(bob_update), timeout=0.75)
+    assert await alice.receives_text() == f"【テスト皮膚科より】\n{WORDS}"
+
+
+def asked_about(tg: Telegram, user: User) -> list[object]:
+    return [c for c in tg.fake.calls_of("getChatMember") if c.params["user_id"] == str(user.id)]
+
+
+async def test_without_the_cache_each_message_is_asked_about_once(uncached: Telegram) -> None:
+    alice, _, topic = await escalated(uncached)
+    nurse = uncached.staff()
+    await nurse.says("確認します。", topic=topic)
+    assert await alice.receives_text() == "【テスト皮膚科より】\n確認します。"
+    await nurse.says(WORDS, topic=topic)
+    assert await alice.receives_text() == f"【テスト皮膚科より】\n{WORDS}"
+    calls = uncached.fake.calls_of("getChatMember")  # not asked again inside the transaction
+    assert [c.params["user_id"] for c in calls].count(str(NURSE.id)) == 2
