@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from faq.normalize import Analysis, Normalizer
+from faq.occurrences import WordFinder
 
 # A keyword found with a typo counts this much of an exact one.
 FUZZY_KEYWORD = 0.7
@@ -60,8 +62,8 @@ class KeywordIndex:
         ]
         self._by_surface = _group(self._keywords, lambda k: k.surface)
         self._by_reading = _group(self._keywords, lambda k: k.reading)
-        self._surface_lengths = sorted({len(w) for w in self._by_surface})
-        self._reading_lengths = sorted({len(w) for w in self._by_reading})
+        self._surfaces = WordFinder(self._by_surface)
+        self._readings = WordFinder(self._by_reading)
         self._by_lemma: dict[str, list[Keyword]] = defaultdict(list)
         for k in self._keywords:
             for lemma in k.lemmas:
@@ -106,21 +108,22 @@ class KeywordIndex:
                 if k.entry not in hits:
                     hits[k.entry] = FUZZY_KEYWORD
                     reading = reading.replace(typo, k.canonical)
-        return hits, replace(message, reading=reading)
+        if reading != message.reading:
+            message = replace(message, reading=reading)
+        return hits, message
 
     def _exact(self, message: Analysis) -> set[int]:
-        # Every substring of every keyword length is one dict lookup: the cost grows
-        # with the message, not with the number of keywords.
+        # One automaton pass per form finds every keyword the message holds: the cost
+        # grows with the message, not with the number of keywords. The keywords come
+        # in the order of a scan of every substring, so the set is built the same way.
         entries = {
             k.entry
-            for _, word in _substrings(message.compact, self._surface_lengths)
-            for k in self._by_surface.get(word, ())
+            for _, word in self._surfaces.occurrences(message.compact)
+            for k in self._by_surface[word]
         }
-        for start, word in _substrings(message.reading, self._reading_lengths):
-            found = self._by_reading.get(word)
-            if found:
-                whole = start + len(word) in message.word_ends
-                entries.update(k.entry for k in found if whole or not k.whole_word)
+        for start, word in self._readings.occurrences(message.reading):
+            whole = start + len(word) in message.word_ends
+            entries.update(k.entry for k in self._by_reading[word] if whole or not k.whole_word)
         lemmas = set(message.lemmas)
         entries.update(
             k.entry for lemma in lemmas for k in self._by_lemma.get(lemma, ()) if k.lemmas <= lemmas
@@ -170,40 +173,38 @@ def _group(keywords: Iterable[Keyword], key: Callable[[Keyword], str]) -> dict[s
     return dict(grouped)
 
 
-def _substrings(text: str, lengths: Sequence[int]) -> Iterator[tuple[int, str]]:
-    """(start, substring) for every start and every length in `lengths` that fits."""
-    for start in range(len(text)):
-        for length in lengths:
-            if start + length > len(text):
-                break
-            yield start, text[start : start + length]
-
-
 class _GramIndex:
     """Words by their character bigrams, to shortlist those a text may hold with a typo."""
 
     def __init__(self, words: Sequence[str]) -> None:
         self._words = list(words)
         self._needed = []
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
         for n, word in enumerate(self._words):
             grams = _bigrams(word)
             for gram in grams:
-                self._postings[gram].append(n)
+                postings[gram].append(n)
             # one edit breaks at most 3 bigrams (a swap), two edits 6
             self._needed.append(max(len(grams) - (3 if len(word) < 9 else 6), 1))
         # a bigram most words have (ょう) finds nothing particular: it is not walked
-        self._cap = max(GRAM_CAP_MIN, int(GRAM_CAP_SHARE * len(self._words)))
+        cap = max(GRAM_CAP_MIN, int(GRAM_CAP_SHARE * len(self._words)))
+        self._walked = {g: p for g, p in postings.items() if len(p) <= cap}
+        # one edit (a swap too) leaves all but one of a word's characters in the text
+        self._chars = [frozenset(word) for word in self._words]
+        self._missing = [1 if len(word) < 9 else 2 for word in self._words]
 
     def near(self, text: str) -> list[str]:
         """Words sharing enough bigrams with `text` to be in it with one typo (two if long)."""
-        shared: dict[int, int] = defaultdict(int)
-        for gram in _bigrams(text):
-            postings = self._postings.get(gram, ())
-            if len(postings) <= self._cap:
-                for n in postings:
-                    shared[n] += 1
-        return [self._words[n] for n in sorted(shared) if shared[n] >= self._needed[n]]
+        # counted in C; the words come out by number, so the bigrams' order is no matter
+        grams = {text[i : i + 2] for i in range(len(text) - 1)}
+        walked = self._walked
+        shared = Counter(chain.from_iterable(walked[g] for g in grams if g in walked))
+        chars = set(text)
+        return [
+            self._words[n]
+            for n in sorted(shared)
+            if shared[n] >= self._needed[n] and len(self._chars[n] - chars) <= self._missing[n]
+        ]
 
 
 def _bigrams(text: str) -> list[str]:
