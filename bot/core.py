@@ -187,7 +187,7 @@ class Conversation:
             assert msg.attachment is not None
             return await self._file_only(loaded.kb, patient, msg.attachment)
         # Triage first (decide checks red flags before matching): safety before consent.
-        decision = await self.decider.decide(loaded, text, top=self._top)
+        decision = self.decider.decide(loaded, text, top=self._top)
         if decision.action is not Action.URGENT and await self._must_agree(patient):
             return [self.consent.ask(loaded.kb.texts, msg, self._clock())]
         return await self._route(loaded.kb, patient, text, decision, "text", msg.attachment)

@@ -92,24 +92,16 @@ class Decider:
         self._pending: dict[tuple[int, str, int], _Prepared] = {}
         self.from_worker = 0  # decisions the worker made that were used (for tests, benches)
 
-    async def decide(self, loaded: Loaded, text: str, *, top: int) -> Decision:
-        """The prepared decision for `text` under `loaded` (waiting for it if it is on its
-        way), or one made here and now."""
+    def decide(self, loaded: Loaded, text: str, *, top: int) -> Decision:
+        """The decision the worker made for `text` under `loaded`, if it is back; else one
+        made here and now (never waiting: the caller holds the store's lock; waiting is
+        `finished`'s job, before the transaction)."""
         prepared = self._pending.pop((id(loaded), text, top), None)
         if prepared is not None and prepared.loaded is loaded:
             batch = prepared.batch
-            try:
-                async with asyncio.timeout(PREPARE_TIMEOUT):
-                    decisions = await asyncio.shield(batch)
+            if batch.done() and not batch.cancelled() and batch.exception() is None:
                 self.from_worker += 1
-                return decisions[prepared.index]
-            except TimeoutError:
-                logger.warning("the matcher's worker is slow; deciding inline meanwhile")
-            except Exception:  # the worker failed; _settled has dealt with it
-                pass
-            except asyncio.CancelledError:
-                if not batch.cancelled():
-                    raise  # we are being cancelled, not the batch (the pool closed)
+                return batch.result()[prepared.index]
         return loaded.matcher.decide(text, top=top)
 
     def prepare(self, loaded: Loaded, texts: Sequence[str], *, top: int) -> None:
@@ -139,7 +131,9 @@ class Decider:
         keys = ((id(loaded), text, top) for text in texts)
         batches = {p.batch for p in map(self._pending.get, keys) if p is not None}
         if batches:
-            await asyncio.wait(batches, timeout=PREPARE_TIMEOUT)
+            _, late = await asyncio.wait(batches, timeout=PREPARE_TIMEOUT)
+            if late:
+                logger.warning("the matcher's worker is slow; deciding inline meanwhile")
 
     async def start(self, loaded: Loaded, *, top: int) -> None:
         """Start the worker and have it build its matcher now, not at the first message."""

@@ -34,7 +34,7 @@ async def _decide_ahead(decider: Decider, holder: KbHolder, texts: list[str]) ->
     loaded = holder.current
     decider.prepare(loaded, texts, top=TOP)
     await decider.finished(loaded, texts, top=TOP)
-    return [await decider.decide(loaded, text, top=TOP) for text in texts]
+    return [decider.decide(loaded, text, top=TOP) for text in texts]
 
 
 async def test_the_workers_decisions_are_the_bots_own(decider: Decider) -> None:
