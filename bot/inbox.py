@@ -76,7 +76,8 @@ class Inbox:
         while True:
             after: list[AfterCommit] = []
             await self._finish_head_start(batch)
-            async with self._store.transaction() as tx:
+            # not durable: the updates are (receive), and are done again if this is undone
+            async with self._store.transaction(durable=False) as tx:
                 rows = await tx.inbox.pending(self.channel, limit=batch)
                 for row in rows:
                     follow_ups = await self._process(row.update_id, row.payload, handler)

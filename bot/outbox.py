@@ -66,7 +66,8 @@ class SentMarks:
             if not done.done():  # no one before us wrote it: write everything queued
                 batch, self._queued = self._queued, {}
                 try:
-                    async with self._store.transaction() as tx:
+                    # not durable: undone by a power cut, the message is sent again
+                    async with self._store.transaction(durable=False) as tx:
                         await tx.outbox.mark_sent_many(list(batch), self._clock())
                 except Exception as exc:
                     for future in batch.values():
@@ -129,7 +130,7 @@ class Outbox:
         Chats are served side by side (up to `parallel` at once), each chat's items in order.
         """
         async with self._locks.setdefault(channel, asyncio.Lock()):
-            async with self._store.transaction() as tx:
+            async with self._store.transaction(durable=False) as tx:
                 items = await tx.outbox.claim(channel, self._clock(), chat_id=chat_id)
             chats: dict[str, list[OutboxItem]] = {}
             for item in items:
@@ -190,7 +191,7 @@ class Outbox:
     async def _unclaim(self, item_ids: Iterable[int]) -> None:
         ids = list(item_ids)
         if ids:
-            async with self._store.transaction() as tx:
+            async with self._store.transaction(durable=False) as tx:
                 await tx.outbox.unclaim(ids)
 
 

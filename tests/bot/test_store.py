@@ -62,6 +62,27 @@ async def test_wal_and_foreign_keys_are_on(store: Store, clock: Clock) -> None:
         assert await cursor.fetchone() == ("wal",)
 
 
+async def _synchronous(store: Store, *, durable: bool) -> int:
+    async with (
+        store.transaction(durable=durable) as tx,
+        tx.patients._conn.execute("PRAGMA synchronous") as cursor,
+    ):
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def test_a_durable_commit_is_synced_and_one_that_can_be_redone_is_not(
+    store: Store,
+) -> None:
+    full, normal = 2, 1  # SQLite's values of PRAGMA synchronous
+    assert await _synchronous(store, durable=True) == full
+    assert await _synchronous(store, durable=False) == normal
+    assert await _synchronous(store, durable=True) == full  # set again, not left behind
+    async with store.transaction(durable=False):  # the outermost transaction decides
+        assert await _synchronous(store, durable=True) == normal
+
+
 async def test_a_patient_has_at_most_one_active_ticket(store: Store, clock: Clock) -> None:
     async with store.transaction() as tx:
         patient = await tx.patients.seen("test", "alice", "c1", clock())

@@ -127,7 +127,8 @@ class TelegramSender:
         else:
             raise PermanentFailure("the staff topic could not be made again")
         if ticket_id is not None:
-            async with self._store.transaction() as tx:
+            # not durable, like the outbox's marks (bot/store.py: Store.transaction)
+            async with self._store.transaction(durable=False) as tx:
                 for message_id in sent:
                     await tx.staff.add_post(str(chat), message_id, ticket_id)
         if loud and self._urgent_pin and sent:
@@ -185,7 +186,7 @@ class TelegramSender:
                 continue
             sent.append(await self._call(partial(self._send_part, chat, part, thread, reply_to)))
             if number + 1 < len(planned):
-                async with self._store.transaction() as tx:
+                async with self._store.transaction(durable=False) as tx:
                     await tx.outbox.set_progress(item.id, number + 1)
         return sent
 
