@@ -49,6 +49,7 @@ class Call:
 
     method: str
     params: dict[str, str]
+    content_type: str = ""  # application/json, a form, or multipart with files
 
 
 @dataclass(slots=True)
@@ -206,9 +207,9 @@ class FakeTelegram:
         method = request.match_info["method"]
         if request.match_info["token"] != TOKEN:
             return _error(401, "Unauthorized")
-        params = {k: self._param(v) for k, v in (await request.post()).items()}
+        params = await self._params(request)
         async with self._changed:
-            self.calls.append(Call(method, params))
+            self.calls.append(Call(method, params, request.content_type))
             self._changed.notify_all()
         if method in self.delays:
             await asyncio.sleep(self.delays[method])
@@ -224,6 +225,14 @@ class FakeTelegram:
         async with self._changed:
             self._changed.notify_all()
         return response
+
+    async def _params(self, request: web.Request) -> dict[str, str]:
+        """The parameters, each as a string as a form carries it: the Bot API takes a JSON
+        body (objects nested in it) as well as a form or multipart upload."""
+        if request.content_type == "application/json":
+            body = await request.json()
+            return {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}
+        return {k: self._param(v) for k, v in (await request.post()).items()}
 
     def _param(self, value: object) -> str:
         """A parameter as a string; an uploaded file is kept and named `upload-N`."""

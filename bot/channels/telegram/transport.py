@@ -10,6 +10,8 @@ telegram --profile 40`; BENCHMARKS.md "Telegram adapter").
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -79,13 +81,16 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=read,
         )
+        headers = {"User-Agent": self.USER_AGENT}
+        body: bytes | aiohttp.FormData | None = None
+        if request_data is not None and files:
+            body = _form(request_data)
+        elif request_data is not None:
+            body = _json(request_data)
+            headers["Content-Type"] = "application/json"
         try:
             async with self._session.request(
-                method,
-                url,
-                data=_body(request_data) if request_data else None,
-                headers={"User-Agent": self.USER_AGENT},
-                timeout=timeout,
+                method, url, data=body, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
@@ -101,13 +106,17 @@ def _given(value: ODVInput[float], default: float | None) -> float | None:
     return value
 
 
-def _body(request_data: RequestData) -> aiohttp.FormData | dict[str, str]:
-    """Form fields as httpx would send them: url-encoded, or multipart with the files."""
-    fields = request_data.json_parameters
-    if not request_data.contains_files:
-        return fields
+def _json(request_data: RequestData) -> bytes:
+    """The parameters as one JSON object, as the Bot API accepts them (objects nested, not
+    JSON strings in a form): url-encoding a message's Japanese text byte by byte took ~0.5
+    ms a request, a quarter of the bot's CPU per message (`python -m bench telegram`)."""
+    return json.dumps(request_data.parameters, ensure_ascii=False).encode()
+
+
+def _form(request_data: RequestData) -> aiohttp.FormData:
+    """Multipart, as uploads must be: fields as PTB encodes them, then the files."""
     form = aiohttp.FormData()
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mime) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mime)

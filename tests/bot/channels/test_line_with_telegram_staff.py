@@ -107,6 +107,7 @@ async def test_an_image_during_an_open_ticket_reaches_the_staff_topic(
     photo = await room.receives()
     assert (photo.method, photo.thread_id) == ("sendPhoto", topic)
     assert photo.file is not None and fake.uploads[photo.file[1]] == PHOTO
+    assert fake.calls_of("sendPhoto")[-1].content_type == "multipart/form-data"  # an upload
 
 
 def line_only(fake_line: FakeLine, tmp_path: Path, kb_file: Path) -> Config:

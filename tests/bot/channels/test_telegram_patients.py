@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.bot.channels.conftest import ALICE, Telegram
 
 ALCOHOL_ANSWER = "服用中の飲酒は控えてください。\n\n※一般的な情報です。\n役に立ちましたか？"
@@ -16,6 +18,13 @@ async def test_a_patient_question_is_answered_with_related_and_feedback_buttons(
     assert answer.text == ALCOHOL_ANSWER
     assert answer.labels == ["献血はできますか？", "役に立った", "役に立たなかった"]
     alice.assert_quiet()
+    # sent as the Bot API takes a JSON body: the text as it is, the buttons as objects in it
+    send = tg.fake.calls_of("sendMessage")[-1]
+    assert send.content_type == "application/json"
+    assert send.params["text"] == ALCOHOL_ANSWER
+    assert json.loads(send.params["reply_markup"])["inline_keyboard"][0][0]["text"] == (
+        "献血はできますか？"
+    )
 
 
 async def test_start_greets_with_the_disclaimer_and_a_topic_menu(tg: Telegram) -> None:
