@@ -223,14 +223,23 @@ class Store:
     async def _savepoint(self) -> AsyncIterator[None]:
         self._depth += 1
         name = f"nested_{self._depth}"  # our own counter: safe to format into SQL
-        await self._conn.execute(f"SAVEPOINT {name}")
+        await self._statement(f"SAVEPOINT {name}")
         try:
             yield
         except BaseException:
-            await self._conn.execute(f"ROLLBACK TO {name}")
-            await self._conn.execute(f"RELEASE {name}")
+            await self._statement(f"ROLLBACK TO {name}")
+            await self._statement(f"RELEASE {name}")
             raise
         else:
-            await self._conn.execute(f"RELEASE {name}")
+            await self._statement(f"RELEASE {name}")
         finally:
             self._depth -= 1
+
+    async def _statement(self, sql: str) -> None:
+        """A statement with no result inside a transaction: straight to sqlite3 (a message
+        makes several savepoints, and aiosqlite's cursor objects cost more than they do)."""
+        raw = self._raw()
+        if raw is not None:
+            raw.execute(sql)
+        else:
+            await self._conn.execute(sql)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
+from telegram import InlineKeyboardMarkup, InputFile, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.attachments import FetchFile, no_files
@@ -45,18 +45,21 @@ class Part:
 
     text: str | None
     attachment: Attachment | None = None
-    markup: InlineKeyboardMarkup | None = None
+    markup: dict[str, Any] | None = None  # an InlineKeyboardMarkup as the Bot API's JSON
 
 
-def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
-    """One button per row (labels are whole questions); payloads over 64 bytes are left out."""
+def keyboard(choices: Sequence[Choice]) -> dict[str, Any] | None:
+    """One button per row (labels are whole questions); payloads over 64 bytes are left out.
+
+    The Bot API's JSON rather than PTB's objects: a hot path (most answers carry buttons),
+    and building the objects for PTB to turn back into JSON cost more than the send."""
     rows = []
     for choice in choices:
         if len(choice.payload.encode()) > CALLBACK_DATA_BYTES:
             logger.warning("button payload over %d bytes left out", CALLBACK_DATA_BYTES)
             continue
-        rows.append([InlineKeyboardButton(choice.label, callback_data=choice.payload)])
-    return InlineKeyboardMarkup(rows) if rows else None
+        rows.append([{"text": choice.label, "callback_data": choice.payload}])
+    return {"inline_keyboard": rows} if rows else None
 
 
 def parts(text: str, choices: Sequence[Choice], attachment: Attachment | None) -> list[Part]:
@@ -212,10 +215,11 @@ class TelegramSender:
     async def _send_file(
         self, chat: int, part: Part, thread: int | None, reply_to: int | None
     ) -> Message:
+        markup = part.markup and InlineKeyboardMarkup.de_json(part.markup, self._bot)
         where = {
             "message_thread_id": thread,
             "reply_parameters": _reply_to(reply_to),
-            "reply_markup": part.markup,
+            "reply_markup": markup,
         }
         file = part.attachment
         assert file is not None
