@@ -1,8 +1,8 @@
 """The event loop `faqbot run` serves on: uvloop where it is installed, else asyncio's own.
 
-uvloop (libuv under asyncio's interface) does the same work with less CPU per socket
-event: the Telegram bench's throughput rose by about a third with it (BENCHMARKS.md).
-It is a dependency except on Windows, which it does not support.
+uvloop (libuv under asyncio's interface) does the same work as asyncio's default loop with
+less CPU per socket event, and the bot is mostly socket events under load (BENCHMARKS.md,
+"Telegram adapter"). It is a dependency except on Windows, which it does not support.
 """
 
 from __future__ import annotations
