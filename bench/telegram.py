@@ -31,7 +31,6 @@ from bench.conversation import MIX
 from bench.table import markdown
 from bench.telegram_fake import FIRST_PATIENT, STAFF_CHAT, LoadResult, Turn, serve
 from bench.timing import Timing, median_timing
-from bot import event_loop
 from bot.app import App, Tuning
 from bot.channels.telegram.channel import Timing as ChannelTiming
 from bot.channels.telegram.client import PATIENTS
@@ -137,7 +136,7 @@ def run_once(
         base_url, base_file_url = ours.recv()
         with tempfile.TemporaryDirectory() as folder:
             config = bench_config(Path(folder), base_url, base_file_url, kb)
-            result, cpu = event_loop.run(_run(config, chats, ours, Path(folder), profile))
+            result, cpu = asyncio.run(_run(config, chats, ours, Path(folder), profile))
     finally:
         child.join(timeout=10)
         if child.is_alive():

@@ -8,7 +8,6 @@ import logging
 import signal
 import sys
 
-from bot import event_loop
 from bot.commands.common import UsageError, load_settings
 from bot.config import Config
 
@@ -42,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.channels import ChannelError
 
     try:
-        event_loop.run(_serve(config))
+        asyncio.run(_serve(config))
     except ChannelError as exc:
         print(f"faqbot: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -57,5 +56,5 @@ async def _serve(config: Config) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
     async with await App.open(config) as app:
-        logger.info("faqbot is running on %s's event loop; Ctrl-C stops it", event_loop.name())
+        logger.info("faqbot is running; Ctrl-C stops it")
         await app.wait(stopping)
