@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot import consent, menu, privacy, replies
+from bot import consent, menu, privacy, replies, turns
 from bot.attachments import ATTACHMENT_LABELS
 from bot.clock import Clock, utc_now
 from bot.config import Config
@@ -30,11 +29,11 @@ from bot.messages import (
     StaffAlert,
     parse_payload,
 )
-from bot.records import Author, Patient, QuestionRecord, Ticket, TicketStatus
-from bot.store import Session, Store
+from bot.records import Author, Patient, TicketStatus
+from bot.store import Store
 from bot.tickets import TicketDesk, open_ticket
 from faq.decision import Action, Decision
-from faq.model import KnowledgeBase, RedFlag
+from faq.model import KnowledgeBase
 
 logger = logging.getLogger(__name__)
 
@@ -43,21 +42,6 @@ AlertSink = Callable[[StaffAlert], Awaitable[None]]
 
 async def _no_alerts(alert: StaffAlert) -> None:
     """Without a staff channel, tickets are seen with `faqbot tickets list`."""
-
-
-@dataclass(slots=True)
-class _Turn:
-    """One message being handled: what is known, and what it produces."""
-
-    tx: Session
-    kb: KnowledgeBase
-    patient: Patient
-    question: QuestionRecord
-    decision: Decision
-    now: datetime
-    attachment: Attachment | None = None
-    replies: list[Reply] = field(default_factory=list)
-    alerts: list[StaffAlert] = field(default_factory=list)
 
 
 class Conversation:
@@ -156,7 +140,7 @@ class Conversation:
             now = self._clock()
             self._held.hold(HeldUrgent(msg, loaded.kb, decision, held.at if held else now))
             logger.exception("store unavailable: urgent message answered from memory, held")
-            flag = _red_flag(loaded.kb, decision.rule_id)
+            flag = turns.red_flag(loaded.kb, decision.rule_id)
             return [replies.urgent(loaded.kb.texts, flag, self._eta(now))]
 
     async def _flooded(self, loaded: Loaded, msg: IncomingMessage, verdict: Verdict) -> list[Reply]:
@@ -311,90 +295,15 @@ class Conversation:
             question_id = await tx.questions.add(patient.id, text, decision, via=via, now=now)
             question = await tx.questions.get(question_id)
             assert question is not None
-            turn = _Turn(tx, kb, patient, question, decision, now, attachment)
+            clinic = self._config.clinic
+            turn = turns.Turn(tx, kb, patient, question, decision, now, clinic, attachment)
             ticket = await tx.tickets.active_for(patient.id)
             if ticket is not None:
-                await self._join_ticket(turn, ticket)
+                await turns.join_ticket(turn, ticket)
             else:
-                await self._decided(turn)
+                await turns.follow(turn)
         await self._send_alerts(turn.alerts)
         return turn.replies
-
-    async def _decided(self, turn: _Turn) -> None:
-        kb, decision = turn.kb, turn.decision
-        if decision.action is Action.URGENT:
-            await self._urgent(turn)
-            return
-        entry = kb.entry(decision.faq_id) if decision.faq_id else None
-        if decision.action is Action.ANSWER and entry is not None:
-            turn.replies += replies.answer(kb, entry, turn.question.id, also=decision.choices)
-            return
-        if decision.action is Action.CLARIFY:
-            reply = replies.clarify(kb, decision.choices, turn.question.id)
-            if reply is not None:
-                turn.replies.append(reply)
-                return
-        await self._escalate(turn)
-
-    async def _urgent(self, turn: _Turn) -> None:
-        flag = _red_flag(turn.kb, turn.decision.rule_id)
-        label = flag.label if flag is not None else (turn.decision.rule_id or "red flag")
-        ticket_id = await open_ticket(
-            turn.tx,
-            turn.patient.id,
-            turn.question,
-            reason=label,
-            urgent=True,
-            now=turn.now,
-            attachment=turn.attachment,
-        )
-        reply = replies.urgent(turn.kb.texts, flag, self._eta(turn.now))
-        await turn.tx.tickets.add_message(ticket_id, Author.BOT, reply.text, now=turn.now)
-        turn.replies.append(reply)
-        text = f"🚨 {label}\n{turn.question.text}"
-        turn.alerts.append(StaffAlert(ticket_id, True, text, AlertEvent.OPENED, turn.attachment))
-
-    async def _escalate(self, turn: _Turn) -> None:
-        """Open a ticket: a handover rule fired, or nothing in the KB answers this."""
-        rule = next((h for h in turn.kb.handover if h.id == turn.decision.rule_id), None)
-        reason = rule.reason if rule is not None else "ナレッジベースに該当なし"
-        ticket_id = await open_ticket(
-            turn.tx,
-            turn.patient.id,
-            turn.question,
-            reason=reason,
-            urgent=False,
-            now=turn.now,
-            attachment=turn.attachment,
-        )
-        eta = self._eta(turn.now)
-        turn.replies.append(replies.escalation(turn.kb.texts, eta, handover=rule is not None))
-        text = f"{reason}\n{turn.question.text}"
-        turn.alerts.append(StaffAlert(ticket_id, False, text, AlertEvent.OPENED, turn.attachment))
-
-    async def _join_ticket(self, turn: _Turn, ticket: Ticket) -> None:
-        """The patient is with staff: the message joins the ticket; red flags still answered."""
-        tx, now = turn.tx, turn.now
-        await tx.tickets.add_message(
-            ticket.id, Author.PATIENT, turn.question.text, now=now, attachment=turn.attachment
-        )
-        if ticket.status is TicketStatus.ANSWERED:
-            await tx.tickets.set_status(ticket.id, TicketStatus.OPEN, now)
-        if turn.decision.action is Action.URGENT:
-            flag = _red_flag(turn.kb, turn.decision.rule_id)
-            reply = replies.urgent(turn.kb.texts, flag, self._eta(now))
-            await tx.tickets.mark_urgent(ticket.id, now)
-            await tx.safety.became_urgent(ticket.id, now)  # staff must open it again
-            await tx.tickets.add_message(ticket.id, Author.BOT, reply.text, now=now)
-            label = flag.label if flag is not None else "red flag"
-            turn.replies.append(reply)
-            text = f"🚨 {label}\n{turn.question.text}"
-            alert = StaffAlert(ticket.id, True, text, AlertEvent.URGENT, turn.attachment)
-            turn.alerts.append(alert)
-            return
-        turn.replies.append(replies.followup(turn.kb.texts))
-        alert = StaffAlert(ticket.id, ticket.urgent, turn.question.text, attachment=turn.attachment)
-        turn.alerts.append(alert)
 
     async def _feedback(
         self, kb: KnowledgeBase, patient: Patient, question_id: int, *, helpful: bool
@@ -440,7 +349,3 @@ class Conversation:
             except Exception:
                 # The ticket is committed and listed for staff; the patient still gets a reply.
                 logger.exception("staff alert for ticket %d failed", alert.ticket_id)
-
-
-def _red_flag(kb: KnowledgeBase, rule_id: str | None) -> RedFlag | None:
-    return next((flag for flag in kb.red_flags if flag.id == rule_id), None)
