@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
 from bot.channels.telegram.membership import (
     ANONYMOUS,
     CHECK_FAILED,
@@ -25,13 +24,12 @@ from tests.bot.channels.conftest import (
     ADMIN,
     ALICE,
     BOB,
-    FAST,
     NURSE,
     STAFF_CHAT,
     Patient,
     Reader,
-    RunningClock,
     Telegram,
+    running_telegram,
     telegram_config,
 )
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Sent
@@ -56,17 +54,8 @@ async def running(
     """The bot in polling mode; patients have nothing to consent to (not what is tested)."""
     config = telegram_config(fake, tmp_path, kb_file, **telegram)
     config = config.model_copy(update={"safety": SafetyConfig(consent=False)})
-    clock = RunningClock()
-    app = await App.open(config, clock=clock, tuning=FAST)
-    await app.start()
-
-    async def no_restart() -> App:
-        raise NotImplementedError
-
-    try:
-        yield Telegram(fake, app, config, clock, no_restart)
-    finally:
-        await app.stop()
+    async with running_telegram(fake, config) as bot:
+        yield bot
 
 
 @pytest.fixture
