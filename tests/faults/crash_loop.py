@@ -23,18 +23,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.faults.bot_process import FAQBOT_RUN, BotProcess
+from tests.faults.db_state import outbox_settled, read_db
 from tests.faults.harness import (
-    FAQBOT_RUN,
     HANDOVER,
     STAFF_CHAT,
     STAFF_MEMBER,
-    BotProcess,
     ChatReport,
     FaultyTelegram,
     Patient,
     compare,
-    outbox_settled,
-    read_db,
     write_config,
 )
 

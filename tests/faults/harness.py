@@ -9,11 +9,7 @@ is recorded by the fake with the time it arrived, so a test can tell which proce
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import signal
-import sqlite3
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -23,15 +19,15 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from tests.fakes.telegram_api import TOKEN, FailureKind, FakeTelegram, Sent
+from tests.fakes.telegram_api import FailureKind, FakeTelegram, Sent
 from tests.fakes.telegram_updates import User
+from tests.faults.bot_process import BotProcess
 
 STAFF_CHAT = -1001000
 STAFF_MEMBER = User(700, "佐藤")
 FIRST_PATIENT = 20_000
 CLINIC = "障害試験皮膚科"
 DISCLAIMER = "※一般的な情報です。"
-REPO = Path(__file__).resolve().parents[2]
 
 # (entry id, the patient's question, a keyword only it has); each answer is `回答:<id>`.
 TOPICS = (
@@ -190,117 +186,6 @@ def write_config(folder: Path, fake: FakeTelegram) -> Path:
     return path
 
 
-FAQBOT_RUN = ("-m", "bot.cli", "run")  # the real `faqbot run`
-SHORT_TIMINGS = ("-m", "tests.faults.bot_main")  # the same app with the tests' timings
-
-
-class BotProcess:
-    """The bot in a child process; each start is a new incarnation on the same database."""
-
-    def __init__(self, config: Path, *, command: Sequence[str] = FAQBOT_RUN) -> None:
-        self.config = config
-        self.command = tuple(command)
-        self.log = config.parent / "bot.log"
-        self.process: asyncio.subprocess.Process | None = None
-        self.started_at: list[float] = []  # time.monotonic() of each start
-
-    async def start(self) -> None:
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "PYTHONIOENCODING": "utf-8"}
-        self.started_at.append(time.monotonic())
-        # A file, not a pipe: a full pipe nobody reads would stall the bot.
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, *self.command, "--config", str(self.config),
-                cwd=REPO, env=env, stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL, stderr=log,
-            )  # fmt: skip
-
-    async def kill(self) -> None:
-        """SIGKILL: no clean-up of any kind, as in a power cut of the process."""
-        assert self.process is not None
-        if self.process.returncode is None:
-            self.process.kill()
-        await self.process.wait()
-
-    async def stop(self, timeout: float = 30.0) -> int:
-        """SIGTERM and wait; the exit status."""
-        assert self.process is not None
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return await asyncio.wait_for(self.process.wait(), timeout)
-        except TimeoutError:
-            await self.kill()
-            raise
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.returncode is None
-
-    def rss_kib(self) -> int | None:
-        """The process's resident memory (VmRSS), None once it has gone."""
-        if self.process is None:
-            return None
-        try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text(encoding="ascii")
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return None
-
-    def incarnation_at(self, moment: float) -> int:
-        """Which start (0, 1, …) was running at `moment`."""
-        return max(0, sum(1 for t in self.started_at if t <= moment) - 1)
-
-    def log_tail(self, lines: int = 40) -> str:
-        if not self.log.exists():
-            return ""
-        return "\n".join(
-            self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class DbState:
-    """What a (re)started bot would find in its database."""
-
-    integrity: str
-    inbox: Counter[str]  # update id → rows (the channel of patients' and staff's updates)
-    inbox_status: Counter[str]
-    outbox_status: Counter[str]
-    unsent: list[tuple[int, str, str, str]]  # (id, channel, chat, status) of outbox rows not sent
-
-
-def read_db(path: Path) -> DbState:
-    """Open the database as a restart would (recovering its WAL) and read the facts."""
-    conn = sqlite3.connect(path, timeout=30)
-    try:
-        [(integrity,)] = conn.execute("PRAGMA integrity_check").fetchall()
-        inbox = Counter(
-            {
-                key: n
-                for key, n in conn.execute(
-                    "SELECT update_id, COUNT(*) FROM inbox WHERE channel = ? GROUP BY update_id",
-                    ("telegram",),
-                )
-            }
-        )
-        inbox_status = Counter(
-            dict(conn.execute("SELECT status, COUNT(*) FROM inbox GROUP BY status").fetchall())
-        )
-        outbox_status = Counter(
-            dict(conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall())
-        )
-        unsent = conn.execute(
-            "SELECT id, channel, chat_id, status FROM outbox WHERE status != 'sent' ORDER BY id"
-        ).fetchall()
-    finally:
-        conn.close()
-    return DbState(str(integrity), inbox, inbox_status, outbox_status, unsent)
-
-
 class Patient:
     """A patient in a private chat with the bot; `expected` is what the bot should send back."""
 
@@ -386,15 +271,3 @@ def compare(
         else:
             missing.append(want)
     return ChatReport(missing, received[matched:], doubled, resent)
-
-
-async def outbox_settled(db: Path, *, timeout: float) -> bool:
-    """Whether, within `timeout` seconds, no outbox row is left pending or being sent."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state = await asyncio.to_thread(read_db, db)
-        if not any(status in ("pending", "sending") for *_, status in state.unsent):
-            return True
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.1)

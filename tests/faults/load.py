@@ -23,16 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.faults.bot_main import REQUEST_TIMEOUT
+from tests.faults.bot_process import SHORT_TIMINGS, BotProcess
+from tests.faults.db_state import outbox_settled, read_db
 from tests.faults.harness import (
-    SHORT_TIMINGS,
-    BotProcess,
     Chaos,
     ChatReport,
     FaultyTelegram,
     Patient,
     compare,
-    outbox_settled,
-    read_db,
     write_config,
 )
 

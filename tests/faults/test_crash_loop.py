@@ -16,14 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.faults.bot_process import BotProcess
 from tests.faults.crash_loop import CrashPlan, crash_loop
+from tests.faults.db_state import outbox_settled, read_db
 from tests.faults.harness import (
-    BotProcess,
     FaultyTelegram,
     Patient,
     compare,
-    outbox_settled,
-    read_db,
     write_config,
 )
 
