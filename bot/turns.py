@@ -59,15 +59,7 @@ async def urgent(turn: Turn) -> None:
     """A red flag: an urgent ticket, the safety message, a loud alert."""
     flag = red_flag(turn.kb, turn.decision.rule_id)
     label = flag.label if flag is not None else (turn.decision.rule_id or "red flag")
-    ticket_id = await open_ticket(
-        turn.tx,
-        turn.patient.id,
-        turn.question,
-        reason=label,
-        urgent=True,
-        now=turn.now,
-        attachment=turn.attachment,
-    )
+    ticket_id = await _open_ticket(turn, label, urgent=True)
     reply = replies.urgent(turn.kb.texts, flag, turn.eta())
     await turn.tx.tickets.add_message(ticket_id, Author.BOT, reply.text, now=turn.now)
     turn.replies.append(reply)
@@ -79,15 +71,7 @@ async def escalate(turn: Turn) -> None:
     """Open a ticket: a handover rule fired, or nothing in the KB answers this."""
     rule = next((h for h in turn.kb.handover if h.id == turn.decision.rule_id), None)
     reason = rule.reason if rule is not None else "ナレッジベースに該当なし"
-    ticket_id = await open_ticket(
-        turn.tx,
-        turn.patient.id,
-        turn.question,
-        reason=reason,
-        urgent=False,
-        now=turn.now,
-        attachment=turn.attachment,
-    )
+    ticket_id = await _open_ticket(turn, reason, urgent=False)
     eta = turn.eta()
     turn.replies.append(replies.escalation(turn.kb.texts, eta, handover=rule is not None))
     text = f"{reason}\n{turn.question.text}"
@@ -117,6 +101,19 @@ async def join_ticket(turn: Turn, ticket: Ticket) -> None:
     turn.replies.append(replies.followup(turn.kb.texts))
     alert = StaffAlert(ticket.id, ticket.urgent, turn.question.text, attachment=turn.attachment)
     turn.alerts.append(alert)
+
+
+async def _open_ticket(turn: Turn, reason: str, *, urgent: bool) -> int:
+    """A ticket for the turn's question (and the file it came with)."""
+    return await open_ticket(
+        turn.tx,
+        turn.patient.id,
+        turn.question,
+        reason=reason,
+        urgent=urgent,
+        now=turn.now,
+        attachment=turn.attachment,
+    )
 
 
 def red_flag(kb: KnowledgeBase, rule_id: str | None) -> RedFlag | None:
