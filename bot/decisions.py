@@ -30,7 +30,8 @@ from faq.decision import Decision
 from faq.model import KnowledgeBase
 
 if TYPE_CHECKING:
-    from faq.matcher import Matcher, Thresholds
+    from faq.matcher import Matcher
+    from faq.risk import Bands
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ _worker: dict[int, Matcher] = {}
 def decide_in_worker(
     version: int,
     kb: KnowledgeBase | None,
-    thresholds: Thresholds,
+    thresholds: Bands,
     texts: Sequence[str],
     top: int,
 ) -> list[Decision]:
@@ -147,7 +148,7 @@ class Decider:
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
     def _submit(
-        self, loaded: Loaded, thresholds: Thresholds, texts: list[str], top: int
+        self, loaded: Loaded, thresholds: Bands, texts: list[str], top: int
     ) -> Future[list[Decision]]:
         if self._pool is None:
             # spawn: a fork of a process with threads (aiosqlite's) is not safe

@@ -82,6 +82,24 @@ class EvalReport:
                 tags[tag].append(o.answered_right)
         return {tag: self._share(hits) for tag, hits in sorted(tags.items())}
 
+    def risk_coverage(self, thresholds: Iterable[float]) -> list[tuple[float, float, float]]:
+        """(threshold, answered share, wrong-answer share) of all messages, had the answer
+        threshold been each of `thresholds` (urgent and handover decisions as they were)."""
+        rows = []
+        total = len(self.outcomes) or 1
+        for t in thresholds:
+            answered = wrong = 0
+            for o in self.outcomes:
+                d = o.decision
+                if d.action is Action.URGENT or d.rule_id is not None or not d.candidates:
+                    continue
+                best = d.candidates[0]
+                if best.score >= t:
+                    answered += 1
+                    wrong += best.id != o.question.expect
+            rows.append((t, answered / total, wrong / total))
+        return rows
+
     def misses(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.answered_right]
 
@@ -118,10 +136,26 @@ def evaluate(matcher: DecisionMaker, rows: Iterable[LabelledQuestion]) -> EvalRe
     return EvalReport([Outcome(row, matcher.decide(row.text)) for row in rows])
 
 
-def format_report(report: EvalReport, *, show_misses: bool = False) -> str:
+def format_report(
+    report: EvalReport, *, show_misses: bool = False, answer_at: float | None = None
+) -> str:
     lines = []
     for name, (hits, total) in report.figures().items():
         lines.append(f"{name:<28}{_percent(hits, total):>7}  ({hits}/{total})")
+    urgent = [o for o in report.outcomes if o.decision.action is Action.URGENT]
+    ordinary = [o for o in report.outcomes if o.question.expect != "urgent"]
+    false_urgent = sum(1 for o in urgent if o.question.expect != "urgent")
+    lines.append(
+        f"{'false urgent':<28}{_percent(false_urgent, len(ordinary)):>7}  "
+        f"({false_urgent}/{len(ordinary)})"
+    )
+    if answer_at is not None:
+        lines += ["", f"risk-coverage (answer threshold now {answer_at:.2f})"]
+        lines.append("  threshold  answered  wrong")
+        grid = sorted({round(answer_at + d, 2) for d in (-0.2, -0.1, -0.05, 0, 0.05, 0.1, 0.2)})
+        for t, answered, wrong in report.risk_coverage(x for x in grid if 0 < x < 1):
+            mark = "  <- in use" if abs(t - answer_at) < 1e-9 else ""
+            lines.append(f"  {t:9.2f}  {100 * answered:7.1f}%  {100 * wrong:4.1f}%{mark}")
     lines.append("")
     lines.append("by tag (right decision)")
     for tag, (hits, total) in report.by_tag().items():

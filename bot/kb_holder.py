@@ -80,6 +80,8 @@ class KbHolder:
     ) -> KbHolder:
         """Load the knowledge base at `path` (None: bundled); raises KnowledgeBaseError."""
         kb = load(path)
+        if kb.red_flags_off:
+            logger.warning("red-flag rules switched off: %s", ", ".join(kb.red_flags_off))
         return cls(Loaded(kb, make_matcher(kb)), path=path, load=load, make_matcher=make_matcher)
 
     @property

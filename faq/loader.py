@@ -13,9 +13,11 @@ from pydantic import BaseModel, ValidationError
 
 from faq.located import Item, Where, child_of, descend, line_of
 from faq.model import (
+    EXAMPLE_LABELS,
     MAX_ANSWER_CHARS,
     Disclosures,
     Entry,
+    Example,
     Handover,
     KnowledgeBase,
     RedFlag,
@@ -25,10 +27,15 @@ from faq.safe_yaml import YamlRejected, read_yaml
 
 DEFAULT_KB_DIR = Path(__file__).parent / "kb"
 DEFAULT_REVIEW_MAX_DAYS = 365  # faq.compliance uses the same default
-_LIST_SECTIONS = ("entries", "synonyms", "red_flags", "handover")
+_LIST_SECTIONS = ("entries", "synonyms", "red_flags", "handover", "red_flags_off")
 # mappings merged across files; `shared` holds texts and term lists rules name
 _MAP_SECTIONS = ("texts", "disclosures", "shared")
-_SECTIONS = (*_LIST_SECTIONS, *_MAP_SECTIONS)
+# label -> list of texts, the lists of all files joined
+_EXAMPLE_SECTION = "examples"
+_SECTIONS = (*_LIST_SECTIONS, *_MAP_SECTIONS, _EXAMPLE_SECTION)
+# The triage floor: every knowledge base triages with the bundled red flags (and the
+# red-flag detector learns from the bundled triage examples), also a clinic's own.
+FLOOR_FILES = ("red_flags.yaml", "red_flag_examples.yaml")
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -104,7 +111,22 @@ def validate(
             return item.file, line_of(node or item.node)
 
         problems += find_collisions(kb, locate)
+        problems += [
+            Problem(
+                str(root_of(path)),
+                None,
+                name,
+                f"bundled red-flag rule {name!r} is switched off",
+                "warning",
+            )
+            for name in kb.red_flags_off
+        ]
     return problems
+
+
+def root_of(path: str | Path | None) -> Path:
+    """The knowledge base's file or directory (None: the bundled one)."""
+    return Path(path) if path is not None else DEFAULT_KB_DIR
 
 
 def _load(path: str | Path | None) -> tuple[KnowledgeBase | None, list[Problem], Where]:
@@ -113,10 +135,11 @@ def _load(path: str | Path | None) -> tuple[KnowledgeBase | None, list[Problem],
     problems: list[Problem] = []
     sections: dict[str, list[Item]] = {name: [] for name in _LIST_SECTIONS}
     maps: dict[str, dict[Any, Any]] = {name: {} for name in _MAP_SECTIONS}
+    examples: list[Item] = []
     where = Where()
     if not files:
         return None, [Problem(str(root), None, None, "no .yaml files in this directory")], where
-    for file in files:
+    for file in [*files, *_floor_files(files)]:
         parsed = _parse(file, problems)
         if parsed is None:
             continue
@@ -125,6 +148,8 @@ def _load(path: str | Path | None) -> tuple[KnowledgeBase | None, list[Problem],
             node = child_of(top, key)
             if key not in _SECTIONS:
                 problems.append(Problem(str(file), line_of(node), None, f"unknown section {key!r}"))
+            elif key == _EXAMPLE_SECTION:
+                examples += _example_items(value, str(file), node or top, problems)
             elif key in _MAP_SECTIONS:
                 if not isinstance(value, dict):
                     problems.append(
@@ -146,12 +171,18 @@ def _load(path: str | Path | None) -> tuple[KnowledgeBase | None, list[Problem],
         problems.append(Problem(str(root), None, None, "no entries"))
     shared = maps["shared"]
     entries = _models(Entry, sections["entries"], problems)
-    red_flags = _models(RedFlag, _with_shared(sections["red_flags"], shared, problems), problems)
+    red_flags = _models(
+        RedFlag,
+        _unique_rules(_with_shared(sections["red_flags"], shared, problems), problems),
+        problems,
+    )
+    red_flags, switched_off = _switch_off(red_flags, sections["red_flags_off"], problems)
     handover = _models(Handover, _with_shared(sections["handover"], shared, problems), problems)
     synonyms = _synonyms(sections["synonyms"], problems)
     text_model = _mapping(Texts, "texts", maps["texts"], where, files, problems)
     disclosures = _mapping(Disclosures, "disclosures", maps["disclosures"], where, files, problems)
     problems += _cross_checks(entries, known_ids, red_flags, handover)
+    labelled = _examples(examples, known_ids, problems)
     where.items = {
         "entries": {e.id: item for e, item in entries},
         "red_flags": {r.id: item for r, item in red_flags},
@@ -165,9 +196,120 @@ def _load(path: str | Path | None) -> tuple[KnowledgeBase | None, list[Problem],
         handover=tuple(h for h, _ in handover),
         texts=text_model,
         disclosures=disclosures,
+        examples=labelled,
+        red_flags_off=switched_off,
         sources=tuple(str(f) for f in files),
     )
     return kb, problems, where
+
+
+def _floor_files(files: list[Path]) -> list[Path]:
+    """The bundled triage files a knowledge base lacks: a clinic's own knowledge base (an
+    import, a copy) triages with the bundled red flags too. A file the knowledge base
+    holds with the same content (a copy of the bundle) is not read twice."""
+    floor = []
+    for name in FLOOR_FILES:
+        bundled = DEFAULT_KB_DIR / name
+        if any(_same_file(bundled, f) for f in files):
+            continue
+        floor.append(bundled)
+    return floor
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
+def _unique_rules(items: list[Item], problems: list[Problem]) -> list[Item]:
+    """Rules by id, the first of each: a copy of a bundled file is read once, and a
+    clinic's rule with a bundled rule's id (the clinic's files come first) replaces it,
+    which is reported as a warning: never silently."""
+    seen: dict[str, Item] = {}
+    unique = []
+    for item in items:
+        rule_id = item.value.get("id") if isinstance(item.value, dict) else None
+        first = seen.get(rule_id) if isinstance(rule_id, str) else None
+        if first is None:
+            if isinstance(rule_id, str):
+                seen[rule_id] = item
+            unique.append(item)
+        elif first.value != item.value:
+            problems.append(
+                Problem(
+                    first.file,
+                    line_of(first.node),
+                    rule_id,
+                    f"red-flag rule {rule_id!r} replaces the bundled rule of that name",
+                    "warning",
+                )
+            )
+    return unique
+
+
+def _switch_off(
+    red_flags: list[tuple[RedFlag, Item]], off: list[Item], problems: list[Problem]
+) -> tuple[list[tuple[RedFlag, Item]], tuple[str, ...]]:
+    """Drop the red-flag rules `red_flags_off` names; an unknown name is an error."""
+    known = {rule.id for rule, _ in red_flags}
+    names: list[str] = []
+    for item in off:
+        if not isinstance(item.value, str) or item.value not in known:
+            problems.append(
+                Problem(
+                    item.file,
+                    line_of(item.node),
+                    None,
+                    f"red_flags_off: {item.value!r} is not a red-flag rule id",
+                )
+            )
+        else:
+            names.append(item.value)
+    kept = [(rule, item) for rule, item in red_flags if rule.id not in names]
+    return kept, tuple(names)
+
+
+def _example_items(value: Any, file: str, node: yaml.Node, problems: list[Problem]) -> list[Item]:
+    """`examples:` is a mapping of label to a list of texts; one Item per text."""
+    if not isinstance(value, dict):
+        problems.append(Problem(file, line_of(node), None, "examples: expected a mapping"))
+        return []
+    items = []
+    for label, texts in value.items():
+        label_node = child_of(node, label) or node
+        if not isinstance(texts, list):
+            problems.append(
+                Problem(file, line_of(label_node), None, f"examples.{label}: expected a list")
+            )
+            continue
+        for i, text in enumerate(texts):
+            items.append(
+                Item({"label": label, "text": text}, file, child_of(label_node, i) or node)
+            )
+    return items
+
+
+def _examples(
+    items: list[Item], known_ids: set[Any], problems: list[Problem]
+) -> tuple[Example, ...]:
+    """Validated examples with known labels, each (label, text) once."""
+    good: dict[tuple[str, str], Example] = {}
+    for example, item in _models(Example, items, problems):
+        if example.label not in known_ids and example.label not in EXAMPLE_LABELS:
+            problems.append(
+                Problem(
+                    item.file,
+                    line_of(item.node),
+                    None,
+                    f"examples: unknown label {example.label!r} (an entry id, "
+                    f"or one of {', '.join(EXAMPLE_LABELS)})",
+                )
+            )
+        else:
+            good.setdefault((example.label, example.text), example)
+    return tuple(good.values())
 
 
 def _parse(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], yaml.Node] | None:

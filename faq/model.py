@@ -159,6 +159,20 @@ class Disclosures(_Frozen):
         return next((d.text for d in self.items if d.id == disclosure_id), None)
 
 
+# Labels of training examples that are not entry ids.
+ESCALATE, URGENT, NOT_URGENT = "escalate", "urgent", "not_urgent"
+EXAMPLE_LABELS = (ESCALATE, URGENT, NOT_URGENT)
+
+
+class Example(_Frozen):
+    """A patient message the models learn from, with what it should lead to: an entry
+    id, `escalate` (staff work or out of scope), `urgent` (a red flag) or `not_urgent`
+    (a near miss the red-flag detector must let pass)."""
+
+    label: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
+
+
 class KnowledgeBase(_Frozen):
     """Everything loaded from a knowledge base's YAML files, validated."""
 
@@ -168,6 +182,10 @@ class KnowledgeBase(_Frozen):
     handover: tuple[Handover, ...] = ()
     texts: Texts
     disclosures: Disclosures = Disclosures()
+    examples: tuple[Example, ...] = ()
+    # bundled red-flag rules the clinic switched off by name (reported at start and by
+    # `faq validate`)
+    red_flags_off: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
 
     def entry(self, entry_id: str) -> Entry | None:

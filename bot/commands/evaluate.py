@@ -17,5 +17,7 @@ def run(args: argparse.Namespace) -> int:
     except EvalFileError as exc:
         raise UsageError(f"eval: {exc}") from None
     matcher = Matcher(load_kb(kb_path(args, config)))
-    print(format_report(evaluate(matcher, rows), show_misses=args.show_misses))
+    report = evaluate(matcher, rows)
+    answer_at = float(matcher.thresholds.answer)
+    print(format_report(report, show_misses=args.show_misses, answer_at=answer_at))
     return 0

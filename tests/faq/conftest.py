@@ -51,7 +51,7 @@ entries:
 
 TRIAGE = """\
 red_flags:
-  - id: chest_pain
+  - id: chest
     label: 胸の痛み
     message: すぐに119番へ。
     any: [胸が痛, 胸痛, むねがいた]
