@@ -18,7 +18,9 @@ READING_GRAMS = (2, 3)
 def features(message: Analysis) -> list[str]:
     """The message's features, with repeats (the models weigh them by count)."""
     text, reading = message.compact, message.reading
-    out = [f"c:{text[i : i + n]}" for n in TEXT_GRAMS for i in range(len(text) - n + 1)]
+    grams = (text[i : i + n] for n in TEXT_GRAMS for i in range(len(text) - n + 1))
+    # one kanji or kana means something (酒, 肝); one Latin letter or digit does not
+    out = [f"c:{gram}" for gram in grams if len(gram) > 1 or not gram.isascii()]
     out += [f"r:{reading[i : i + n]}" for n in READING_GRAMS for i in range(len(reading) - n + 1)]
     out += [f"w:{lemma}" for lemma in message.lemmas]
     out += [f"e:{word}" for word in message.surface.split() if word.isascii() and word.isalpha()]

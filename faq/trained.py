@@ -29,7 +29,7 @@ from faq.normalize import Normalizer
 logger = logging.getLogger(__name__)
 
 # Part of the cache key: raise it when features or training change.
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 
 
 @dataclass(frozen=True)
