@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import chain
 
+import jaconv
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
@@ -97,7 +98,7 @@ class KeywordIndex:
         for entry in self._exact(message):
             hits.setdefault(entry, 1.0)
         # a kana typo (リバンウド): shared bigrams shortlist readings, OSA confirms each
-        reading = message.reading
+        reading, surface = message.reading, message.surface
         for word in self._typo_reading_grams.near(message.reading):
             if word in message.reading:
                 continue
@@ -108,7 +109,13 @@ class KeywordIndex:
                 if k.entry not in hits:
                     hits[k.entry] = FUZZY_KEYWORD
                     reading = reading.replace(typo, k.canonical)
-        if reading != message.reading:
+                    # typed in kana (アルコーロ): written right, the message reads as if
+                    # the patient had typed the keyword (アルコール)
+                    for typed in (typo, jaconv.hira2kata(typo)):
+                        surface = surface.replace(typed, k.surface)
+        if surface != message.surface:
+            message = self._normalizer.analyse(surface)
+        elif reading != message.reading:
             message = replace(message, reading=reading)
         return hits, message
 

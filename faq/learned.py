@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,14 +28,19 @@ if TYPE_CHECKING:
 from faq.features import as_given
 
 logger = logging.getLogger(__name__)
+Label = TypeVar("Label", str, int)
 
-# Inverse regularisation strength; larger trusts the training phrasings more.
+# Inverse regularisation strength; larger trusts the training texts more. Chosen on the
+# blind sets (BENCHMARKS.md): 3 left the best entry unsure of itself on unseen wording,
+# 100 and 300 answered alike.
 C = 100.0
-# saga: ~10x faster than lbfgs on these sparse features (a retrain is seconds, not tens).
-# Topics weigh alike however many examples each has (`escalate` holds thousands, a small
-# clinic's entry a handful); the detector keeps the corpus's odds, so that a message it
-# knows nothing of (qwertyuiop) is not a coin toss.
+# saga: ~10x faster than lbfgs on these sparse features; a tolerance of 1e-2 answers as
+# well as 1e-3 in half the time.
 SOLVER, TOLERANCE, MAX_ITER = "saga", 1e-2, 300
+# Topics weigh alike however many examples each has (`escalate` holds thousands, an
+# entry a hundred), except below this many texts (`class_weights`). The detector keeps
+# the corpus's odds, so that a message it knows nothing of is not a coin toss.
+SMALL_CLASS = 20
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,17 @@ def _softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(exp / exp.sum(), dtype=np.float64)
 
 
-def pipeline(*, balanced: bool) -> Pipeline:
+def class_weights(labels: Sequence[Label]) -> dict[Label, float]:
+    """Every class weighs as much as the others in training ("balanced"), except that a
+    class of fewer than SMALL_CLASS texts weighs less, as if it had SMALL_CLASS: an
+    entry with two phrasings must not outweigh the thousands of escalate examples and
+    be answered for anything that shares a syllable with it."""
+    counts = Counter(labels)
+    per_class = len(labels) / len(counts)
+    return {label: per_class / max(n, SMALL_CLASS) for label, n in counts.items()}
+
+
+def pipeline(*, weights: dict[str, float] | dict[int, float] | None) -> Pipeline:
     """The model as scikit-learn builds it: TF-IDF over given features, then logistic
     regression (multinomial for several classes)."""
     # scikit-learn takes ~1.4 s to import: only when training, not to answer from the cache
@@ -132,7 +147,7 @@ def pipeline(*, balanced: bool) -> Pipeline:
             solver=SOLVER,
             tol=TOLERANCE,
             max_iter=MAX_ITER,
-            class_weight="balanced" if balanced else None,
+            class_weight=weights,
             random_state=0,  # saga visits the texts in a random order: the same each time
         ),
     )
@@ -141,7 +156,8 @@ def pipeline(*, balanced: bool) -> Pipeline:
 def fit(features: Sequence[list[str]], labels: Sequence[str], *, balanced: bool) -> LinearModel:
     """Train on featurised texts and their labels."""
     with _bounded_iterations():
-        fitted = pipeline(balanced=balanced).fit(list(features), list(labels))
+        weights = class_weights(labels) if balanced else None
+        fitted = pipeline(weights=weights).fit(list(features), list(labels))
     vectorizer, classifier = fitted[0], fitted[-1]
     return LinearModel(
         classes=tuple(str(c) for c in classifier.classes_),
@@ -167,12 +183,16 @@ def out_of_fold(
     if min(Counter(labels).values()) < folds:
         return None
     split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    # cross_val_predict hands the model its labels as numbers: the weights must be too
+    classes = tuple(sorted(set(labels)))
+    numbered = [classes.index(label) for label in labels]
+    weights = class_weights(numbered) if balanced else None
     with _bounded_iterations():
         probabilities = cross_val_predict(
-            pipeline(balanced=balanced),
+            pipeline(weights=weights),
             list(features),
-            list(labels),
+            numbered,
             cv=split,
             method="predict_proba",
         )
-    return tuple(sorted(set(labels))), np.asarray(probabilities, dtype=np.float64)
+    return classes, np.asarray(probabilities, dtype=np.float64)

@@ -15,6 +15,7 @@ from faq.located import Item, Where, child_of, descend, line_of
 from faq.model import (
     EXAMPLE_LABELS,
     MAX_ANSWER_CHARS,
+    NOT_URGENT,
     Disclosures,
     Entry,
     Example,
@@ -33,9 +34,14 @@ _MAP_SECTIONS = ("texts", "disclosures", "shared")
 # label -> list of texts, the lists of all files joined
 _EXAMPLE_SECTION = "examples"
 _SECTIONS = (*_LIST_SECTIONS, *_MAP_SECTIONS, _EXAMPLE_SECTION)
-# The triage floor: every knowledge base triages with the bundled red flags (and the
-# red-flag detector learns from the bundled triage examples), also a clinic's own.
-FLOOR_FILES = ("red_flags.yaml", "red_flag_examples.yaml")
+# The floor: every knowledge base, also a clinic's own, triages with the bundled red flags
+# (and the red-flag detector learns from the bundled triage examples), and the matcher
+# learns what to hand to staff from the bundled escalate examples.
+FLOOR_FILES = ("red_flags.yaml", "red_flag_examples.yaml", "escalate_examples.yaml")
+# The bundled patients' questions teach the red-flag detector what ordinary messages look
+# like, also beside a clinic's own entries (as `not_urgent`: their labels are the bundled
+# entries'). Without them a small knowledge base's detector takes 服用中 for a report.
+ORDINARY_FILE = "examples.yaml"
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -139,17 +145,19 @@ def _load(path: str | Path | None) -> tuple[KnowledgeBase | None, list[Problem],
     where = Where()
     if not files:
         return None, [Problem(str(root), None, None, "no .yaml files in this directory")], where
-    for file in [*files, *_floor_files(files)]:
+
+    def read(file: Path) -> None:
+        """Add one file's sections to the lists and mappings above."""
         parsed = _parse(file, problems)
         if parsed is None:
-            continue
+            return
         data, top = parsed
         for key, value in data.items():
             node = child_of(top, key)
             if key not in _SECTIONS:
                 problems.append(Problem(str(file), line_of(node), None, f"unknown section {key!r}"))
             elif key == _EXAMPLE_SECTION:
-                examples += _example_items(value, str(file), node or top, problems)
+                examples.extend(_example_items(value, str(file), node or top, problems))
             elif key in _MAP_SECTIONS:
                 if not isinstance(value, dict):
                     problems.append(
@@ -164,8 +172,16 @@ def _load(path: str | Path | None) -> tuple[KnowledgeBase | None, list[Problem],
                 sections[key] += [
                     Item(v, str(file), child_of(node, i) or top) for i, v in enumerate(value)
                 ]
+
+    for file in files:
+        read(file)
     if problems and not any(sections.values()) and not maps["texts"]:
         return None, problems, where  # nothing readable: further checks would only echo this
+    for file in _floor_files(files):
+        read(file)
+    ordinary = DEFAULT_KB_DIR / ORDINARY_FILE
+    if not any(_same_file(ordinary, f) for f in files):
+        read(ordinary)
     known_ids = {i.value.get("id") for i in sections["entries"] if isinstance(i.value, dict)}
     if not known_ids and not problems:
         problems.append(Problem(str(root), None, None, "no entries"))
@@ -182,7 +198,7 @@ def _load(path: str | Path | None) -> tuple[KnowledgeBase | None, list[Problem],
     text_model = _mapping(Texts, "texts", maps["texts"], where, files, problems)
     disclosures = _mapping(Disclosures, "disclosures", maps["disclosures"], where, files, problems)
     problems += _cross_checks(entries, known_ids, red_flags, handover)
-    labelled = _examples(examples, known_ids, problems)
+    labelled = _examples(examples, known_ids, problems, ordinary=str(ordinary))
     where.items = {
         "entries": {e.id: item for e, item in entries},
         "red_flags": {r.id: item for r, item in red_flags},
@@ -292,11 +308,14 @@ def _example_items(value: Any, file: str, node: yaml.Node, problems: list[Proble
 
 
 def _examples(
-    items: list[Item], known_ids: set[Any], problems: list[Problem]
+    items: list[Item], known_ids: set[Any], problems: list[Problem], *, ordinary: str
 ) -> tuple[Example, ...]:
-    """Validated examples with known labels, each (label, text) once."""
+    """Validated examples with known labels, each (label, text) once; the bundled
+    questions (`ordinary`, when read beside another knowledge base) as `not_urgent`."""
     good: dict[tuple[str, str], Example] = {}
     for example, item in _models(Example, items, problems):
+        if item.file == ordinary:
+            example = Example(label=NOT_URGENT, text=example.text)
         if example.label not in known_ids and example.label not in EXAMPLE_LABELS:
             problems.append(
                 Problem(

@@ -89,7 +89,7 @@ class Matcher:
                 rule_id=rule.id,
                 reason=f"handover: {term}",
             )
-        return self._band(found, candidates, top)
+        return self._band(message, found, candidates, top)
 
     def rank(self, message: Analysis, *, limit: int = 10) -> list[Candidate]:
         """The `limit` most probable entries, best first."""
@@ -110,7 +110,9 @@ class Matcher:
             if entries[k] >= SHOWN_FLOOR
         ]
 
-    def _band(self, found: list[str], candidates: list[Candidate], top: int) -> Decision:
+    def _band(
+        self, message: Analysis, found: list[str], candidates: list[Candidate], top: int
+    ) -> Decision:
         t = self.thresholds
         shown = tuple(candidates[:top])
         best = candidates[0] if candidates else None
@@ -121,7 +123,7 @@ class Matcher:
             why = ", ".join(_shown(f) for f in self.trained.topics.evidence(found, best.id))
             also = tuple(
                 c.id for c in candidates[1:3] if c.score >= ALSO_OFFERED and self._is_faq(c.id)
-            )
+            ) or self._second_topic(message, found, best.id)
             return Decision(
                 Action.ANSWER,
                 best.id,
@@ -136,6 +138,21 @@ class Matcher:
                 Action.ESCALATE, None, best.score, shown, reason="only small talk close"
             )
         return Decision(Action.CLARIFY, None, best.score, shown, reason="unsure", choices=choices)
+
+    def _second_topic(self, message: Analysis, found: list[str], best: str) -> tuple[str, ...]:
+        """Another entry the message asks about (お酒と献血は？): with the words that
+        spoke for the answer taken out, what is left must answer a second entry on its
+        own. A classifier gives one winner; this finds the runner-up it drowned."""
+        spoke = [f[2:] for f in self.trained.topics.evidence(found, best, top=5) if f[:2] == "c:"]
+        rest = message.compact
+        for term in sorted(spoke, key=len, reverse=True):
+            rest = rest.replace(term, " ")
+        if not rest.strip() or rest == message.compact:
+            return ()
+        again = self._rank(features(self._repaired(self.normalizer.analyse(rest))), limit=1)
+        if again and again[0].id != best and again[0].score >= self.thresholds.answer:
+            return (again[0].id,) if self._is_faq(again[0].id) else ()
+        return ()
 
     def _is_faq(self, entry_id: str) -> bool:
         entry = self._by_id.get(entry_id)

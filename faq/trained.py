@@ -23,13 +23,13 @@ import numpy as np
 from faq import learned, risk
 from faq.features import READING_GRAMS, TEXT_GRAMS, features
 from faq.learned import LinearModel
-from faq.model import ESCALATE, NOT_URGENT, URGENT, KnowledgeBase
+from faq.model import NOT_URGENT, URGENT, KnowledgeBase
 from faq.normalize import Normalizer
 
 logger = logging.getLogger(__name__)
 
 # Part of the cache key: raise it when features or training change.
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -56,23 +56,20 @@ Labelled = list[tuple[str, str]]
 
 
 def labelled(kb: KnowledgeBase) -> tuple[Labelled, Labelled]:
-    """What the models learn from: each entry's question, phrasings and keywords, and the
-    knowledge base's examples. Red-flag examples teach `topics` to escalate them too, so
-    a report the detector misses is still not answered from the FAQ."""
+    """What the models learn from. `topics`: each entry's question, phrasings and
+    keywords, and the examples labelled with an entry or `escalate`. The detector: the
+    red-flag examples against everything else (red flags never reach `topics`: the
+    detector and the rules stand before it)."""
     topic: list[tuple[str, str]] = []
     for entry in kb.entries:
         topic += [(entry.id, t) for t in (entry.question, *entry.phrasings, *entry.keywords)]
     others: list[tuple[str, str]] = []
     for example in kb.examples:
-        if example.label == NOT_URGENT:
-            others.append((NOT_URGENT, example.text))
+        if example.label in (URGENT, NOT_URGENT):
+            others.append((example.label, example.text))
         else:
-            label = ESCALATE if example.label == URGENT else example.label
-            topic.append((label, example.text))
-            if example.label == URGENT:
-                others.append((URGENT, example.text))
-    urgent_pairs = [*((NOT_URGENT, t) for label, t in topic if label != ESCALATE), *others]
-    urgent_pairs += [(NOT_URGENT, e.text) for e in kb.examples if e.label == ESCALATE]
+            topic.append((example.label, example.text))
+    urgent_pairs = [*((NOT_URGENT, t) for _, t in topic), *others]
     return topic, urgent_pairs
 
 

@@ -68,7 +68,7 @@ entries:
     question: こんにちは
     answer: こんにちは！ご質問をどうぞ。
 red_flags:
-  - id: chest_pain
+  - id: chest
     label: 胸の痛み
     message: 胸の痛みがある場合はすぐに119番に電話してください。
     any: [胸が痛, 胸痛]
@@ -107,9 +107,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def matcher(kb: KnowledgeBase) -> Matcher:
-    """The real matcher on the test knowledge base, as the bot builds it."""
-    return Matcher(kb)
+def matcher(kb: KnowledgeBase, request: pytest.FixtureRequest) -> Matcher:
+    """The real matcher on the test knowledge base, as the bot builds it; a test may
+    set its thresholds (`indirect` parametrisation with a `Bands`)."""
+    return Matcher(kb, thresholds=getattr(request, "param", None))
 
 
 @pytest.fixture

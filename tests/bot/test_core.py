@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.config import Config
 from bot.core import Conversation
 from bot.kb_holder import KbHolder, Loaded
@@ -13,6 +15,7 @@ from bot.store import Store
 from faq.decision import Action
 from faq.matcher import Matcher
 from faq.model import KnowledgeBase
+from faq.risk import Bands
 from tests.bot.conftest import Alerts, Chat, Clock
 
 # the button labels of tests/bot/conftest.py's knowledge base
@@ -69,9 +72,9 @@ async def test_answer_comes_with_disclaimer_related_and_feedback(
         "お酒って飲んでもいいですか",
         "answer",
         "alcohol",
-        decided.score,
+        pytest.approx(decided.score),
     )
-    assert recorded.candidates == tuple((c.id, c.score) for c in decided.candidates)
+    assert recorded.candidates == tuple((c.id, pytest.approx(c.score)) for c in decided.candidates)
 
 
 async def test_smalltalk_gets_no_disclaimer_and_no_buttons(alice: Chat) -> None:
@@ -91,18 +94,26 @@ async def test_related_question_button_answers_that_entry(alice: Chat, store: St
     ]
 
 
-async def test_clarify_offers_candidates_then_answers_the_choice(alice: Chat) -> None:
-    # 飲酒はできますか and 献血はできますか differ only in the word the patient left out
-    await alice.push("できますか？")
+# A matcher never sure enough to answer: everything it finds is offered as a choice.
+UNSURE = Bands(answer=1.01, clarify=0.0, urgent=0.99)
+
+
+@pytest.mark.parametrize("matcher", [UNSURE], indirect=True)
+async def test_clarify_offers_candidates_then_answers_the_choice(
+    alice: Chat, matcher: Matcher
+) -> None:
+    decided = matcher.decide("お酒と献血はできますか？")
+    assert (decided.action, decided.choices[0]) == (Action.CLARIFY, "blood_donation")
+    await alice.push("お酒と献血はできますか？")
     reply = alice.pop()
     assert reply.text == "どの質問に近いですか？"
+    labels = {"alcohol": "お酒を飲んでもいいですか？", "blood_donation": "献血はできますか？"}
     assert [c.label for c in reply.choices] == [
-        "お酒を飲んでもいいですか？",
-        "献血はできますか？",
+        *(labels[c] for c in decided.choices),
         NONE_OF_THESE,
     ]
-    await alice.press("お酒を飲んでもいいですか？")
-    assert alice.pop_text() == ALCOHOL_ANSWER
+    await alice.press("献血はできますか？")
+    assert alice.pop_text() == BLOOD_ANSWER
 
 
 async def test_not_helpful_is_recorded_and_offers_staff(alice: Chat, store: Store) -> None:
@@ -161,10 +172,10 @@ async def test_no_match_escalates_with_eta_and_saves_the_evidence(
     )
     async with store.transaction(write=False) as tx:
         [note] = [m for m in await tx.tickets.messages(1) if m.author is Author.NOTE]
-    # ありますか shares its ending with both entries' できますか: weak, but evidence
-    alcohol, blood = matcher.decide("駐車場はありますか？").candidates
-    assert (alcohol.id, blood.id) == ("alcohol", "blood_donation")
-    assert f"候補: alcohol ({alcohol.score:.2f}), blood_donation ({blood.score:.2f})" in note.text
+    # the bundled escalate examples taught the model that this is not for the FAQ
+    decided = matcher.decide("駐車場はありますか？")
+    assert (decided.action, decided.reason) == (Action.ESCALATE, "no entry fits")
+    assert "判定: escalate" in note.text and "理由: no entry fits" in note.text
     assert alerts.sent == [
         StaffAlert(1, False, "ナレッジベースに該当なし\n駐車場はありますか？", AlertEvent.OPENED)
     ]
