@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -179,9 +181,11 @@ def _load(path: str | Path | None) -> tuple[KnowledgeBase | None, list[Problem],
         return None, problems, where  # nothing readable: further checks would only echo this
     for file in _floor_files(files):
         read(file)
-    ordinary = DEFAULT_KB_DIR / ORDINARY_FILE
-    if not any(_same_file(ordinary, f) for f in files):
-        read(ordinary)
+    ordinary: Path | None = DEFAULT_KB_DIR / ORDINARY_FILE
+    if any(_same_file(DEFAULT_KB_DIR / ORDINARY_FILE, f) for f in files):
+        ordinary = None  # the bundled knowledge base (or a copy): its own questions
+    else:
+        read(DEFAULT_KB_DIR / ORDINARY_FILE)
     known_ids = {i.value.get("id") for i in sections["entries"] if isinstance(i.value, dict)}
     if not known_ids and not problems:
         problems.append(Problem(str(root), None, None, "no entries"))
@@ -198,7 +202,9 @@ def _load(path: str | Path | None) -> tuple[KnowledgeBase | None, list[Problem],
     text_model = _mapping(Texts, "texts", maps["texts"], where, files, problems)
     disclosures = _mapping(Disclosures, "disclosures", maps["disclosures"], where, files, problems)
     problems += _cross_checks(entries, known_ids, red_flags, handover)
-    labelled = _examples(examples, known_ids, problems, ordinary=str(ordinary))
+    labelled = _examples(
+        examples, known_ids, problems, ordinary=str(ordinary) if ordinary else None
+    )
     where.items = {
         "entries": {e.id: item for e, item in entries},
         "red_flags": {r.id: item for r, item in red_flags},
@@ -308,7 +314,7 @@ def _example_items(value: Any, file: str, node: yaml.Node, problems: list[Proble
 
 
 def _examples(
-    items: list[Item], known_ids: set[Any], problems: list[Problem], *, ordinary: str
+    items: list[Item], known_ids: set[Any], problems: list[Problem], *, ordinary: str | None
 ) -> tuple[Example, ...]:
     """Validated examples with known labels, each (label, text) once; the bundled
     questions (`ordinary`, when read beside another knowledge base) as `not_urgent`."""
@@ -333,7 +339,15 @@ def _examples(
 
 def _parse(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], yaml.Node] | None:
     try:
-        data, root = read_yaml(file)
+        if file.parent == DEFAULT_KB_DIR:
+            stat = file.stat()
+            data, root = _read_bundled(file, stat.st_mtime_ns, stat.st_size)
+            data = copy.deepcopy(data)  # the nodes (line numbers) are only read
+        else:
+            data, root = read_yaml(file)
+    except OSError as exc:
+        problems.append(Problem(str(file), None, None, f"cannot read: {exc.strerror or exc}"))
+        return None
     except YamlRejected as exc:
         problems += [Problem(str(file), i.line, None, i.message) for i in exc.issues]
         return None
@@ -343,6 +357,13 @@ def _parse(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], yaml.No
         problems.append(Problem(str(file), 1, None, "expected a mapping of sections at the top"))
         return None
     return data, root
+
+
+@functools.lru_cache(maxsize=16)
+def _read_bundled(file: Path, mtime_ns: int, size: int) -> tuple[Any, yaml.Node | None]:
+    """A bundled file, parsed once per version: every knowledge base reads the floor's
+    corpora (some 800 kB of YAML), and a bot validates each edit."""
+    return read_yaml(file)
 
 
 def _with_shared(items: list[Item], shared: dict[Any, Any], problems: list[Problem]) -> list[Item]:

@@ -87,22 +87,16 @@ def curve(oof: OutOfFold, labels: Sequence[str]) -> tuple[Point, ...]:
     return tuple(points)
 
 
-def bands(
-    points: Sequence[Point],
-    topic_oof: OutOfFold | None,
-    topic_labels: Sequence[str],
-    urgent_oof: OutOfFold | None,
-    urgent_labels: Sequence[str],
-) -> Bands:
-    """The answer, clarify and urgent thresholds (DEFAULT where there is too little data)."""
-    answer, clarify, urgent = DEFAULT
+def answer_and_clarify(
+    points: Sequence[Point], oof: OutOfFold | None, labels: Sequence[str]
+) -> tuple[float, float]:
+    """The answer and clarify thresholds (DEFAULT where there is too little data)."""
+    answer, clarify, _ = DEFAULT
     if points:
         answer = max(points, key=_gain).threshold
-    if topic_oof is not None:
-        clarify = _clarify(topic_oof, topic_labels, answer)
-    if urgent_oof is not None:
-        urgent = _urgent(urgent_oof, urgent_labels)
-    return Bands(answer, min(clarify, answer), urgent)
+    if oof is not None:
+        clarify = _clarify(oof, labels, answer)
+    return answer, min(clarify, answer)
 
 
 def _gain(point: Point) -> float:
@@ -141,9 +135,11 @@ def _clarify(oof: OutOfFold, labels: Sequence[str], answer: float) -> float:
     return chosen
 
 
-def _urgent(oof: OutOfFold, labels: Sequence[str]) -> float:
+def urgent_threshold(oof: OutOfFold | None, labels: Sequence[str]) -> float:
     """The lowest detector probability that flags at most FALSE_URGENT of the texts
     that are not red flags."""
+    if oof is None:
+        return DEFAULT[2]
     classes, probabilities = oof
     p = probabilities[:, classes.index(URGENT)]
     ordinary = p[np.array(labels) != URGENT]

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,85 +43,103 @@ class Trained:
     curve: tuple[risk.Point, ...]  # cross-validated risk and coverage, per answer threshold
 
 
-@dataclass(frozen=True)
-class TrainingSet:
-    """Featurised texts and labels for both models."""
-
-    topic_features: list[list[str]]
-    topic_labels: list[str]
-    urgent_features: list[list[str]]
-    urgent_labels: list[str]
-
-
 Labelled = list[tuple[str, str]]
 
 
 def labelled(kb: KnowledgeBase) -> tuple[Labelled, Labelled]:
     """What the models learn from. `topics`: each entry's question, phrasings and
     keywords, and the examples labelled with an entry or `escalate`. The detector: the
-    red-flag examples against everything else (red flags never reach `topics`: the
-    detector and the rules stand before it)."""
+    `urgent` examples against every other example (red flags never reach `topics`: the
+    detector and the rules stand before it). The detector's texts are the bundled
+    corpora unless a clinic adds its own, so every knowledge base shares one detector,
+    trained once. Both sorted: the same texts make the same model, in any file order."""
     topic: list[tuple[str, str]] = []
     for entry in kb.entries:
         topic += [(entry.id, t) for t in (entry.question, *entry.phrasings, *entry.keywords)]
-    others: list[tuple[str, str]] = []
+    urgent: list[tuple[str, str]] = []
     for example in kb.examples:
-        if example.label in (URGENT, NOT_URGENT):
-            others.append((example.label, example.text))
-        else:
+        if example.label not in (URGENT, NOT_URGENT):
             topic.append((example.label, example.text))
-    urgent_pairs = [*((NOT_URGENT, t) for _, t in topic), *others]
-    return topic, urgent_pairs
-
-
-def training_set(kb: KnowledgeBase, normalizer: Normalizer) -> TrainingSet:
-    """Both models' (label, text) pairs featurised."""
-    topic, urgent_pairs = labelled(kb)
-    cache: dict[str, list[str]] = {}
-
-    def featurised(text: str) -> list[str]:
-        if text not in cache:
-            cache[text] = features(normalizer.analyse(text))
-        return cache[text]
-
-    return TrainingSet(
-        topic_features=[featurised(t) for _, t in topic],
-        topic_labels=[label for label, _ in topic],
-        urgent_features=[featurised(t) for _, t in urgent_pairs],
-        urgent_labels=[label for label, _ in urgent_pairs],
-    )
-
-
-def train(data: TrainingSet) -> Trained:
-    """Fit both models and choose their thresholds by cross-validation."""
-    topics = learned.fit(data.topic_features, data.topic_labels, balanced=True)
-    topic_oof = learned.out_of_fold(data.topic_features, data.topic_labels, balanced=True)
-    urgent, urgent_oof = _never(), None
-    if URGENT in data.urgent_labels and NOT_URGENT in data.urgent_labels:
-        urgent = learned.fit(data.urgent_features, data.urgent_labels, balanced=False)
-        urgent_oof = learned.out_of_fold(data.urgent_features, data.urgent_labels, balanced=False)
-    curve = risk.curve(topic_oof, data.topic_labels) if topic_oof else ()
-    bands = risk.bands(curve, topic_oof, data.topic_labels, urgent_oof, data.urgent_labels)
-    return Trained(topics, urgent, bands, curve)
+        urgent.append((URGENT if example.label == URGENT else NOT_URGENT, example.text))
+    return sorted(set(topic)), sorted(set(urgent))
 
 
 def load_or_train(kb: KnowledgeBase, normalizer: Normalizer, cache_dir: Path | None) -> Trained:
-    """The trained models for `kb`: from the cache when it holds them, else trained (and
-    cached). A cache that cannot be read or written only costs the training time."""
-    key = _key(*labelled(kb), kb.synonyms)
-    path = cache_dir / f"{key}.npz" if cache_dir is not None else None
+    """The trained models for `kb`, each from the cache when it holds it, else trained
+    (and cached). A cache that cannot be read or written only costs the training time."""
+    topic, urgent = labelled(kb)
+    featurised = _Featuriser(normalizer)
+    arrays = _cached(
+        cache_dir, "topics", _key(topic, kb.synonyms), lambda: _topics(topic, featurised)
+    )
+    detector = _cached(
+        cache_dir, "detector", _key(urgent, kb.synonyms), lambda: _detector(urgent, featurised)
+    )
+    answer, clarify = (float(v) for v in arrays["bands"])
+    return Trained(
+        topics=_model(arrays, "model"),
+        urgent=_model(detector, "model"),
+        bands=risk.Bands(answer, clarify, float(detector["threshold"][0])),
+        curve=tuple(risk.Point(*(float(v) for v in row)) for row in arrays["curve"]),
+    )
+
+
+class _Featuriser:
+    """Texts to features, each text analysed once (the two models share many)."""
+
+    def __init__(self, normalizer: Normalizer) -> None:
+        self._normalizer = normalizer
+        self._seen: dict[str, list[str]] = {}
+
+    def __call__(self, pairs: Labelled) -> tuple[list[list[str]], list[str]]:
+        for _, text in pairs:
+            if text not in self._seen:
+                self._seen[text] = features(self._normalizer.analyse(text))
+        return [self._seen[t] for _, t in pairs], [label for label, _ in pairs]
+
+
+Arrays = dict[str, np.ndarray]
+
+
+def _topics(pairs: Labelled, featurised: _Featuriser) -> Arrays:
+    """The topic model, and its answer and clarify thresholds by cross-validation."""
+    found, labels = featurised(pairs)
+    model = learned.fit(found, labels, balanced=True)
+    oof = learned.out_of_fold(found, labels, balanced=True)
+    curve = risk.curve(oof, labels) if oof else ()
+    answer, clarify = risk.answer_and_clarify(curve, oof, labels)
+    return {
+        **_arrays("model", model),
+        "bands": np.array([answer, clarify]),
+        "curve": np.array([p.as_tuple() for p in curve]).reshape(-1, 4),
+    }
+
+
+def _detector(pairs: Labelled, featurised: _Featuriser) -> Arrays:
+    """The red-flag detector and its threshold by cross-validation."""
+    found, labels = featurised(pairs)
+    if URGENT not in labels or NOT_URGENT not in labels:
+        return {**_arrays("model", _never()), "threshold": np.array([risk.DEFAULT[2]])}
+    model = learned.fit(found, labels, balanced=False)
+    oof = learned.out_of_fold(found, labels, balanced=False)
+    return {**_arrays("model", model), "threshold": np.array([risk.urgent_threshold(oof, labels)])}
+
+
+def _cached(cache_dir: Path | None, kind: str, key: str, train: Callable[[], Arrays]) -> Arrays:
+    path = cache_dir / f"{kind}-{key}.npz" if cache_dir is not None else None
     if path is not None and path.exists():
         try:
-            return _read(path)
+            with np.load(path, allow_pickle=False) as stored:
+                return {name: stored[name] for name in stored.files}
         except (OSError, ValueError, KeyError) as exc:
             logger.warning("model cache %s unreadable (%s); training again", path, exc)
-    trained = train(training_set(kb, normalizer))
+    arrays = train()
     if path is not None:
         try:
-            _write(path, trained)
+            _write(path, arrays)
         except OSError as exc:
             logger.warning("model cache %s not written (%s)", path, exc.strerror or exc)
-    return trained
+    return arrays
 
 
 def default_cache_dir() -> Path:
@@ -140,12 +159,12 @@ def _never() -> LinearModel:
     )
 
 
-def _key(topic: list[tuple[str, str]], urgent: list[tuple[str, str]], synonyms: object) -> str:
-    setup = [MODEL_VERSION, TEXT_GRAMS, READING_GRAMS, learned.C, topic, urgent, synonyms]
+def _key(pairs: Labelled, synonyms: object) -> str:
+    setup = [MODEL_VERSION, TEXT_GRAMS, READING_GRAMS, learned.C, pairs, synonyms]
     return hashlib.sha256(json.dumps(setup, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
-def _arrays(prefix: str, model: LinearModel) -> dict[str, np.ndarray]:
+def _arrays(prefix: str, model: LinearModel) -> Arrays:
     names = sorted(model.vocabulary, key=model.vocabulary.__getitem__)
     return {
         f"{prefix}_classes": np.array(model.classes, dtype=str),
@@ -156,7 +175,7 @@ def _arrays(prefix: str, model: LinearModel) -> dict[str, np.ndarray]:
     }
 
 
-def _model(arrays: np.lib.npyio.NpzFile, prefix: str) -> LinearModel:
+def _model(arrays: Arrays, prefix: str) -> LinearModel:
     names = [str(n) for n in arrays[f"{prefix}_names"]]
     return LinearModel(
         classes=tuple(str(c) for c in arrays[f"{prefix}_classes"]),
@@ -167,25 +186,9 @@ def _model(arrays: np.lib.npyio.NpzFile, prefix: str) -> LinearModel:
     )
 
 
-def _write(path: Path, trained: Trained) -> None:
+def _write(path: Path, arrays: Arrays) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {
-        **_arrays("topics", trained.topics),
-        **_arrays("urgent", trained.urgent),
-        "bands": np.array(trained.bands.as_tuple()),
-        "curve": np.array([p.as_tuple() for p in trained.curve]).reshape(-1, 4),
-    }
     # written whole or not at all: a crash mid-write leaves no half file to load
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
         np.savez(tmp, allow_pickle=False, **arrays)
     os.replace(tmp.name, path)
-
-
-def _read(path: Path) -> Trained:
-    with np.load(path, allow_pickle=False) as arrays:
-        return Trained(
-            topics=_model(arrays, "topics"),
-            urgent=_model(arrays, "urgent"),
-            bands=risk.Bands(*(float(v) for v in arrays["bands"])),
-            curve=tuple(risk.Point(*(float(v) for v in row)) for row in arrays["curve"]),
-        )
