@@ -28,6 +28,10 @@ from faq.trained import Trained, default_cache_dir, load_or_train
 
 # Candidates below this probability are not worth showing as evidence.
 SHOWN_FLOOR = 0.01
+# The detector reads sentences: a word or two (薬, 飲んでます, イソトレ) tells it too little
+# and it took some for reports. Short reports are the rules' part: every one of under
+# this many characters in the labelled sets (しにたい, 血便でた, ｲｷｸﾞﾙｼｲ) is a rule's.
+DETECTOR_MIN_CHARS = 9
 # On an answer, another entry this probable is offered beside it (「お酒と献血は？」).
 ALSO_OFFERED = 0.2
 
@@ -72,7 +76,7 @@ class Matcher:
         found = features(message)
         detector = self.trained.urgent
         p_urgent = float(detector.probabilities(found)[1])
-        if p_urgent >= self.thresholds.urgent:
+        if p_urgent >= self.thresholds.urgent and len(message.compact) >= DETECTOR_MIN_CHARS:
             why = ", ".join(_shown(f) for f in detector.evidence(found, detector.classes[1]))
             return Decision(
                 Action.URGENT, None, p_urgent, reason=f"red-flag detector {p_urgent:.2f}: {why}"
@@ -149,10 +153,14 @@ class Matcher:
             rest = rest.replace(term, " ")
         if not rest.strip() or rest == message.compact:
             return ()
-        again = self._rank(features(self._repaired(self.normalizer.analyse(rest))), limit=1)
-        if again and again[0].id != best and again[0].score >= self.thresholds.answer:
-            return (again[0].id,) if self._is_faq(again[0].id) else ()
-        return ()
+        hits, left = self._keywords.hits(self.normalizer.analyse(rest))
+        again = self._rank(features(left), limit=1)
+        if not again or again[0].id == best or again[0].score < self.thresholds.answer:
+            return ()
+        # and what is left names it by one of its keywords (献血 in お酒と献血は), not only
+        # by the words every question has (を飲んでもいいですか)
+        named = {self.kb.entries[i].id for i in hits}
+        return (again[0].id,) if again[0].id in named and self._is_faq(again[0].id) else ()
 
     def _is_faq(self, entry_id: str) -> bool:
         entry = self._by_id.get(entry_id)

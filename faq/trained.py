@@ -10,11 +10,13 @@ probability from a model that never saw it, and the thresholds are read off thos
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +26,10 @@ import numpy as np
 from faq import learned, risk
 from faq.features import READING_GRAMS, TEXT_GRAMS, features
 from faq.learned import LinearModel
+from faq.loader import DEFAULT_KB_DIR
 from faq.model import NOT_URGENT, URGENT, KnowledgeBase
 from faq.normalize import Normalizer
+from faq.safe_yaml import read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +60,7 @@ def labelled(kb: KnowledgeBase) -> tuple[Labelled, Labelled]:
     topic: list[tuple[str, str]] = []
     for entry in kb.entries:
         topic += [(entry.id, t) for t in (entry.question, *entry.phrasings, *entry.keywords)]
-    urgent: list[tuple[str, str]] = []
+    urgent = [(NOT_URGENT, text) for text in _bundled_questions()]
     for example in kb.examples:
         if example.label not in (URGENT, NOT_URGENT):
             topic.append((example.label, example.text))
@@ -84,6 +88,19 @@ def load_or_train(kb: KnowledgeBase, normalizer: Normalizer, cache_dir: Path | N
     )
 
 
+@functools.cache
+def _bundled_questions() -> tuple[str, ...]:
+    """The bundled entries' questions, phrasings and keywords: what ordinary messages
+    look like, to the detector of every knowledge base (alone, 薬 or イソトレ is no
+    report)."""
+    data, _ = read_yaml(DEFAULT_KB_DIR / "entries.yaml")
+    return tuple(
+        text
+        for entry in data["entries"]
+        for text in (entry["question"], *entry.get("phrasings", ()), *entry.get("keywords", ()))
+    )
+
+
 class _Featuriser:
     """Texts to features, each text analysed once (the two models share many)."""
 
@@ -105,7 +122,9 @@ def _topics(pairs: Labelled, featurised: _Featuriser) -> Arrays:
     """The topic model, and its answer and clarify thresholds by cross-validation."""
     found, labels = featurised(pairs)
     model = learned.fit(found, labels, balanced=True)
-    oof = learned.out_of_fold(found, labels, balanced=True)
+    # cross-validation says little while an entry has a handful of texts: defaults then
+    enough = min(Counter(labels).values()) >= learned.SMALL_CLASS
+    oof = learned.out_of_fold(found, labels, balanced=True) if enough else None
     curve = risk.curve(oof, labels) if oof else ()
     answer, clarify = risk.answer_and_clarify(curve, oof, labels)
     return {

@@ -28,7 +28,7 @@ async def test_questions_are_counted_per_local_day_by_decision_with_empty_days_z
     await ask(Chat(conv, "alice"), ALCOHOL)
     clock.now = datetime(2026, 11, 24, 0, 10, tzinfo=JST)  # 15:10 UTC on the 23rd
     await ask(Chat(conv, "bob"), "胸が痛いです")
-    await ask(Chat(conv, "carol"), "できますか？")
+    await ask(Chat(conv, "carol"), "飲酒とけんけつはできますか？")
     clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=JST)
     await ask(Chat(conv, "dave"), "駐車場はありますか？")
 
@@ -69,7 +69,7 @@ async def test_each_entry_has_answers_feedback_and_rates(
     await bob.press(HELPFUL)
     await ask(carol, ALCOHOL)
     # clarified between alcohol and blood_donation; dave picks blood_donation and likes it
-    await dave.push("できますか？")
+    await dave.push("飲酒とけんけつはできますか？")
     dave.pop()
     await dave.press("献血はできますか？")
     dave.pop()

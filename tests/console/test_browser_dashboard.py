@@ -12,7 +12,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 QUESTIONS = (
     (User(7654331, "Hanako"), "お酒って飲んでもいいですか"),  # answered
-    (User(7654332, "Jiro"), "できますか？"),  # asked back
+    (User(7654332, "Jiro"), "飲酒とけんけつはできますか？"),  # asked back
     (User(7654333, "Saburo"), "スタッフと話したい"),  # to staff
     (User(7654334, "Shiro"), "胸が痛いです"),  # urgent
 )

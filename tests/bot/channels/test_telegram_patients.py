@@ -43,7 +43,7 @@ async def test_start_greets_with_the_disclaimer_and_a_topic_menu(tg: Telegram) -
 
 async def test_clarify_buttons_answer_the_chosen_question(tg: Telegram) -> None:
     alice = tg.patient(ALICE)
-    await alice.says("できますか？")
+    await alice.says("飲酒とけんけつはできますか？")
     clarify = await alice.receives()
     assert (clarify.text, clarify.labels) == (
         "どの質問に近いですか？",
