@@ -27,7 +27,7 @@ from faq.rules import RuleSet
 from faq.trained import Trained, default_cache_dir, load_or_train
 
 # Candidates below this probability are not worth showing as evidence.
-SHOWN_FLOOR = 0.01
+SHOWN_FLOOR = 0.05
 # The detector reads sentences: a word or two (薬, 飲んでます, イソトレ) tells it too little
 # and it took some for reports. Short reports are the rules' part: every one of under
 # this many characters in the labelled sets (しにたい, 血便でた, ｲｷｸﾞﾙｼｲ) is a rule's.

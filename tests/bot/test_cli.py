@@ -79,12 +79,11 @@ def test_ask_jsonl_keeps_its_place_on_a_bad_line(tmp_path: Path, kb: Path) -> No
 
 def test_ask_json_prints_one_decision(tmp_path: Path, kb: Path) -> None:
     result = faqbot("ask", "献血はできますか？", "--json", "--kb", kb, "--top", "1", cwd=tmp_path)
-    assert json.loads(result.stdout) == {
-        "action": "answer",
-        "faq_id": "blood_donation",
-        "score": 1.0,
-        "candidates": [{"id": "blood_donation", "score": 1.0}],
-    }
+    decided = json.loads(result.stdout)
+    assert list(decided) == ["action", "faq_id", "score", "candidates"]
+    assert (decided["action"], decided["faq_id"]) == ("answer", "blood_donation")
+    assert decided["candidates"] == [{"id": "blood_donation", "score": decided["score"]}]
+    assert 0.5 <= decided["score"] <= 1
 
 
 def test_starting_the_cli_imports_nothing_heavy() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import os
 from pathlib import Path
 
@@ -17,11 +18,20 @@ def touch_with(path: Path, text: str) -> None:
     os.utime(path, ns=(before + 10**9, before + 10**9))  # a clearly later modification time
 
 
-async def watch_once(reloader: Reloader, reported: list[str]) -> None:
+async def watch_once(
+    reloader: Reloader, reported: list[str], done: Callable[[], bool] = lambda: False
+) -> None:
+    """Watch until `done` (or a report), then 0.3 s more for anything else to happen.
+    A reload trains the matcher's models in a thread: seconds, not milliseconds."""
+
     async def report(problems: list[object]) -> None:
         reported.append(reload_report(problems, reloader.entries))  # type: ignore[arg-type]
 
     watcher = asyncio.create_task(reloader.watch(0.01, report))
+    for _ in range(1200):
+        if done() or reported:
+            break
+        await asyncio.sleep(0.05)
     await asyncio.sleep(0.3)
     watcher.cancel()
 
@@ -30,7 +40,8 @@ async def test_a_changed_file_is_reloaded(kb_file: Path) -> None:
     holder = KbHolder.from_path(kb_file)
     reloader, reported = Reloader(holder), []
     touch_with(kb_file, KB_YAML.replace("服用中の飲酒は控えてください。", "飲酒は控えめに。"))
-    await watch_once(reloader, reported)
+    before = holder.current
+    await watch_once(reloader, reported, lambda: holder.current is not before)
     entry = holder.current.kb.entry("alcohol")
     assert entry is not None and entry.answer == "飲酒は控えめに。"
     assert reported == []

@@ -62,7 +62,7 @@ async def test_the_queue_page_shows_the_bots_best_guesses(console: Console) -> N
     async with console.client() as client:
         page = await (await client.get("/")).text()
     assert 'data-refresh-url="/queue/rows"' in page
-    assert '<span class="guess">お酒を飲んでもいいですか？ <small>0.51</small>' in page
+    assert '<span class="guess">お酒を飲んでもいいですか？ <small>1.00</small>' in page
 
 
 async def test_a_console_reply_reaches_the_patient_through_the_outbox(console: Console) -> None:

@@ -47,7 +47,7 @@ async def test_clarify_buttons_answer_the_chosen_question(tg: Telegram) -> None:
     clarify = await alice.receives()
     assert (clarify.text, clarify.labels) == (
         "どの質問に近いですか？",
-        ["お酒を飲んでもいいですか？", "献血はできますか？", "どれも違う"],
+        ["献血はできますか？", "お酒を飲んでもいいですか？", "どれも違う"],
     )
     await alice.presses("お酒を飲んでもいいですか？")
     assert await alice.receives_text() == ALCOHOL_ANSWER
