@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.kb_holder import KbHolder

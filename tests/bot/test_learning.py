@@ -21,8 +21,8 @@ from bot.learning import (
 from bot.store import Store
 from faq.loader import load_kb
 from faq.matcher import Matcher
-from faq.risk import Bands
 from faq.normalize import Normalizer
+from faq.risk import Bands
 from tests.bot.conftest import Alerts, Chat, Clock
 
 # Questions on other topics, asked beside the ones a test is about: word rarity is

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from faq import learned
+from faq.features import features as featurise
 from faq.loader import load_kb
 from faq.matcher import Matcher
 from faq.normalize import Normalizer
-from faq.features import features as featurise
 from faq.trained import labelled, load_or_train
 
 MESSAGES = ["お酒は飲める？", "けんけつ いつから", "sunscreen is needed?", "駐車場ある？", ""]
