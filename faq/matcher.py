@@ -6,7 +6,8 @@ In this order:
 3. the handover rules (a person, the patient's own data): escalate;
 4. the learned topic model scores every entry and `escalate` together: the best entry
    is answered when its probability reaches the answer threshold, offered with the
-   runners-up from the clarify threshold, and anything else goes to staff.
+   runners-up from the clarify threshold unless `escalate` is likelier than it, and
+   anything else goes to staff.
 The thresholds come from cross-validation (`faq.risk`), not from hand tuning. Typos in
 the entries' keywords are repaired first (RapidFuzz, `faq.keywords`).
 """
@@ -136,12 +137,28 @@ class Matcher:
                 reason=f"model {best.score:.2f}: {why}",
                 choices=also,
             )
+        staff = self._staff_work(found)
+        if staff > best.score:  # unsure of every entry, and likelier staff work: no guessing
+            return Decision(
+                Action.ESCALATE,
+                None,
+                best.score,
+                shown,
+                reason=f"staff work likelier ({staff:.2f})",
+            )
         choices = tuple(c.id for c in candidates[:3] if c.score >= t.clarify and self._is_faq(c.id))
         if not choices:
             return Decision(
                 Action.ESCALATE, None, best.score, shown, reason="only small talk close"
             )
         return Decision(Action.CLARIFY, None, best.score, shown, reason="unsure", choices=choices)
+
+    def _staff_work(self, found: list[str]) -> float:
+        """The topic model's probability of `escalate` (0 for a model without it)."""
+        classes = self.trained.topics.classes
+        if ESCALATE not in classes:
+            return 0.0
+        return float(self.trained.topics.probabilities(found)[classes.index(ESCALATE)])
 
     def _second_topic(self, message: Analysis, found: list[str], best: str) -> tuple[str, ...]:
         """Another entry the message asks about (お酒と献血は？): with the words that
