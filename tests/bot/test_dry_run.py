@@ -38,7 +38,7 @@ def clinic(bundled: Loaded, store: Store, config: Config, clock: Clock) -> Conve
 async def asked(clinic: Conversation, clock: Clock) -> None:
     """Patients asked these through the bot on the bundled knowledge base."""
     for user, text in [
-        ("p1", NEW_PHRASING),  # no entry covers piercings: laser_cosmetic offered, unsure
+        ("p1", NEW_PHRASING),  # escalated: no entry covers piercings
         ("p2", "献血できる？"),  # answered (blood_donation)
         ("p3", "温泉に入ってもいいですか"),  # escalated
         ("p4", "ピアスを開けたら息が苦しいです"),  # a red flag
@@ -87,7 +87,7 @@ async def test_past_questions_are_distinct_newest_first_with_how_often(store: St
     questions = await past_questions(store)
     assert [(q.text, q.asked, q.action) for q in questions] == [
         ("お酒飲んでいい？", 1, "answer"),
-        (NEW_PHRASING, 2, "clarify"),
+        (NEW_PHRASING, 2, "escalate"),
         ("ピアスを開けたら息が苦しいです", 1, "urgent"),
         ("温泉に入ってもいいですか", 1, "escalate"),
         ("献血できる？", 1, "answer"),
@@ -108,7 +108,7 @@ async def test_new_phrasing_answers_the_escalated_question_and_nothing_else_chan
     report = await preview(store, bundled.matcher, with_piercing)
     [change] = report.now_answered
     assert (change.text, change.asked) == (NEW_PHRASING, 2)
-    assert (change.before.action, change.after.action) == (Action.CLARIFY, Action.ANSWER)
+    assert (change.before.action, change.after.action) == (Action.ESCALATE, Action.ANSWER)
     assert change.after.faq_id == "laser_cosmetic"
     assert report.counts == {
         "now_answered": 1,
